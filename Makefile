@@ -10,7 +10,7 @@ CC       ?= gcc
 SANITIZE ?= 0
 WERROR   ?= 1
 
-PKGS     := libuv libzstd liblz4 zlib rdkafka sqlite3 jansson
+PKGS     := libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wundef -Wvla -Wpointer-arith -Wimplicit-fallthrough -Wcast-qual
 ifeq ($(WERROR),1)

@@ -1,0 +1,305 @@
+/*
+ * kafka/api/api_fetch.c - Fetch (key 1), v4-11, with long polling.
+ *
+ * Whole stored batches are returned starting with the one that contains fetch_offset
+ * (clients skip records below it), bounded by partition_max_bytes and max_bytes, except
+ * that the first batch of the response is always whole (KIP-74). With fewer than
+ * min_bytes available the request is parked until data arrives for one of its partitions
+ * or max_wait_ms passes. Fetch sessions (KIP-227) are not kept: session_id is always 0,
+ * so clients send full fetches.
+ */
+#include "kafka/api/api.h"
+
+#include "common/diag.h"
+#include "common/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fetch_park {
+    rn_kreq *req;
+    rn_kmsg_fetch_request rq;
+    int64_t deadline_ms; /* monotonic */
+    uint64_t visited;    /* pass number of the last wake-up pass that looked at it */
+    struct fetch_park *prev, *next;
+} fetch_park;
+
+/* Parked fetches of the whole broker, with one timer for the earliest deadline. */
+typedef struct fetch_waiters {
+    fetch_park *head;
+    uv_timer_t timer;
+    int timer_ready;
+    int shutting_down;
+    uint64_t pass; /* wake-up pass counter */
+} fetch_waiters;
+
+static fetch_waiters waiters; /* one broker per process: the loop thread owns it */
+
+static void park_unlink(fetch_park *fp)
+{
+    if (fp->prev)
+        fp->prev->next = fp->next;
+    else
+        waiters.head = fp->next;
+    if (fp->next)
+        fp->next->prev = fp->prev;
+    fp->prev = fp->next = NULL;
+}
+
+typedef struct part_slot {
+    size_t off; /* into data */
+    size_t len;
+} part_slot;
+
+/* Builds the response into req->resp if there is enough data or final is set. Returns 1 if
+ * the request was answered, 0 if it should wait. */
+static int fetch_try(rn_kreq *req, const rn_kmsg_fetch_request *rq, int final)
+{
+    rn_broker *b = rn_kreq_broker(req);
+    rn_buf data = {0};
+    rn_kmsg_fetch_response rs;
+    rn_kmsg_fetch_response_init(&rs);
+    int nt = rq->topics.n > 0 ? rq->topics.n : 0;
+    rs.responses.n = nt;
+    rs.responses.items =
+        rn_arena_alloc(&req->arena, (size_t)(nt ? nt : 1) * sizeof *rs.responses.items);
+    int64_t max_bytes = rq->max_bytes > 0 ? rq->max_bytes : INT32_MAX;
+    size_t total = 0;
+    int nslots = 0;
+    for (int i = 0; i < nt; i++)
+        nslots += rq->topics.items[i].partitions.n > 0 ? rq->topics.items[i].partitions.n : 0;
+    part_slot *slots = calloc((size_t)(nslots ? nslots : 1), sizeof *slots);
+    if (!slots) {
+        rn_kreq_fail(req, "out of memory");
+        return 1;
+    }
+    int si = 0;
+    for (int i = 0; i < nt; i++) {
+        const rn_kmsg_fetch_request_fetch_topic *ft = &rq->topics.items[i];
+        rn_kmsg_fetch_response_fetchable_topic_response *tr = &rs.responses.items[i];
+        rn_kmsg_fetch_response_fetchable_topic_response_init(tr);
+        tr->topic = ft->topic;
+        int np = ft->partitions.n > 0 ? ft->partitions.n : 0;
+        tr->partitions.n = np;
+        tr->partitions.items =
+            rn_arena_alloc(&req->arena, (size_t)(np ? np : 1) * sizeof *tr->partitions.items);
+        rn_topic *t =
+            ft->topic.len > 0 ? rn_broker_topic(b, ft->topic.p, (size_t)ft->topic.len) : NULL;
+        for (int j = 0; j < np; j++, si++) {
+            const rn_kmsg_fetch_request_fetch_partition *fp = &ft->partitions.items[j];
+            rn_kmsg_fetch_response_partition_data *pd = &tr->partitions.items[j];
+            rn_kmsg_fetch_response_partition_data_init(pd);
+            pd->partition_index = fp->partition;
+            pd->preferred_read_replica = -1;
+            pd->aborted_transactions.n = 0;
+            slots[si].off = data.len;
+            if (!t || fp->partition < 0 || fp->partition >= t->npartitions) {
+                pd->error_code = RN_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+                pd->high_watermark = pd->last_stable_offset = pd->log_start_offset = -1;
+                continue;
+            }
+            rn_partition *part = t->partitions[fp->partition];
+            int64_t hw = rn_partition_log_end(part), ls = rn_partition_log_start(part);
+            pd->high_watermark = pd->last_stable_offset = hw;
+            pd->log_start_offset = ls;
+            if (fp->fetch_offset < ls || fp->fetch_offset > hw) {
+                pd->error_code = RN_KERR_OFFSET_OUT_OF_RANGE;
+                continue;
+            }
+            if (fp->fetch_offset == hw)
+                continue;
+            int64_t budget = fp->partition_max_bytes;
+            if (budget > max_bytes - (int64_t)total)
+                budget = max_bytes - (int64_t)total;
+            if (total > 0 && budget <= 0)
+                continue;
+            if (budget < 1)
+                budget = 1;
+            rn_err err;
+            size_t before = data.len;
+            int rc = rn_partition_read(part, fp->fetch_offset, (size_t)budget, &data, &err);
+            if (rc == RN_ERANGE) {
+                data.len = before;
+                pd->error_code = RN_KERR_OFFSET_OUT_OF_RANGE;
+                continue;
+            }
+            if (rc) {
+                data.len = before;
+                RN_ERROR("kafka: fetch %s-%d at %lld: %s", t->name, (int)fp->partition,
+                         (long long)fp->fetch_offset, err.msg);
+                pd->error_code = RN_KERR_KAFKA_STORAGE_ERROR;
+                continue;
+            }
+            size_t got = data.len - before;
+            if (total > 0 && (int64_t)got > budget) {
+                data.len = before; /* KIP-74 applies to the first batch of the response only */
+                got = 0;
+            }
+            slots[si].len = got;
+            total += got;
+        }
+    }
+    if (!final && total < (size_t)(rq->min_bytes > 0 ? rq->min_bytes : 0) && rq->max_wait_ms > 0 &&
+        rn_buf_ok(&data)) {
+        free(slots);
+        rn_buf_fini(&data);
+        return 0;
+    }
+    /* Point records at the data, now that it no longer moves. */
+    si = 0;
+    for (int i = 0; i < nt; i++) {
+        rn_kmsg_fetch_response_fetchable_topic_response *tr = &rs.responses.items[i];
+        for (int j = 0; j < tr->partitions.n; j++, si++) {
+            tr->partitions.items[j].records.p = data.p ? data.p + slots[si].off : NULL;
+            tr->partitions.items[j].records.len = (int32_t)slots[si].len;
+        }
+    }
+    rn_kreq_reset_body(req);
+    rn_kmsg_fetch_response_encode(&req->resp, req->api_version, &rs);
+    free(slots);
+    rn_buf_fini(&data);
+    rn_kreq_respond(req);
+    return 1;
+}
+
+static void timer_cb(uv_timer_t *h);
+
+static void rearm_timer(void)
+{
+    if (!waiters.timer_ready)
+        return;
+    int64_t min = INT64_MAX;
+    for (fetch_park *fp = waiters.head; fp; fp = fp->next)
+        if (fp->deadline_ms < min)
+            min = fp->deadline_ms;
+    if (min == INT64_MAX) {
+        uv_timer_stop(&waiters.timer);
+        return;
+    }
+    int64_t now = rn_mono_ms();
+    uv_timer_start(&waiters.timer, timer_cb, (uint64_t)(min > now ? min - now : 0), 0);
+}
+
+/* Answering a request may close its connection, which cancels (and frees) other parked
+ * requests: so after every answer the walk restarts from the head, skipping entries this
+ * pass has already seen. */
+static void timer_cb(uv_timer_t *h)
+{
+    (void)h;
+    int64_t now = rn_mono_ms();
+    uint64_t pass = ++waiters.pass;
+    fetch_park *fp = waiters.head;
+    while (fp) {
+        if (fp->visited == pass || fp->deadline_ms > now) {
+            fp->visited = pass;
+            fp = fp->next;
+            continue;
+        }
+        fp->visited = pass;
+        park_unlink(fp);
+        fp->req->cancel = NULL;
+        fetch_try(fp->req, &fp->rq, 1);
+        fp = waiters.head;
+    }
+    rearm_timer();
+}
+
+static void cancel_cb(rn_kreq *req)
+{
+    fetch_park *fp = req->park;
+    park_unlink(fp);
+    rn_kreq_respond(req); /* dropped: the connection is gone */
+    rearm_timer();
+}
+
+void rn_kafka_fetch_init(uv_loop_t *loop)
+{
+    if (waiters.timer_ready)
+        return;
+    uv_timer_init(loop, &waiters.timer);
+    uv_unref((uv_handle_t *)&waiters.timer);
+    waiters.timer_ready = 1;
+    waiters.shutting_down = 0;
+}
+
+void rn_kafka_fetch_shutdown(void)
+{
+    waiters.shutting_down = 1;
+    while (waiters.head) {
+        fetch_park *fp = waiters.head;
+        park_unlink(fp);
+        fp->req->cancel = NULL;
+        fetch_try(fp->req, &fp->rq, 1);
+    }
+    if (waiters.timer_ready) {
+        uv_timer_stop(&waiters.timer);
+        uv_close((uv_handle_t *)&waiters.timer, NULL);
+        waiters.timer_ready = 0;
+    }
+}
+
+static int park_watches(const fetch_park *fp, const rn_topic *t, int32_t partition)
+{
+    for (int i = 0; i < fp->rq.topics.n; i++) {
+        const rn_kmsg_fetch_request_fetch_topic *ft = &fp->rq.topics.items[i];
+        if (!rn_kstr_eq(ft->topic, t->name))
+            continue;
+        for (int j = 0; j < ft->partitions.n; j++)
+            if (ft->partitions.items[j].partition == partition)
+                return 1;
+    }
+    return 0;
+}
+
+void rn_kafka_notify_append(rn_kafka *k, rn_topic *t, int32_t partition)
+{
+    (void)k;
+    uint64_t pass = ++waiters.pass;
+    int changed = 0;
+    fetch_park *fp = waiters.head;
+    while (fp) {
+        if (fp->visited == pass || !park_watches(fp, t, partition)) {
+            fp->visited = pass;
+            fp = fp->next;
+            continue;
+        }
+        fp->visited = pass;
+        fp->req->cancel = NULL;
+        park_unlink(fp);
+        if (fetch_try(fp->req, &fp->rq, 0)) {
+            changed = 1;
+            fp = waiters.head; /* see timer_cb: restart */
+            continue;
+        }
+        /* Still short of min_bytes: back at the head, already visited. */
+        fp->next = waiters.head;
+        if (waiters.head)
+            waiters.head->prev = fp;
+        waiters.head = fp;
+        fp->req->cancel = cancel_cb;
+        fp = fp->next;
+    }
+    if (changed)
+        rearm_timer();
+}
+
+void rn_kafka_handle_fetch(rn_kreq *req)
+{
+    fetch_park *fp = rn_arena_alloc(&req->arena, sizeof *fp);
+    rn_err err;
+    if (rn_kmsg_fetch_request_decode(&req->body, req->api_version, &req->arena, &fp->rq, &err)) {
+        rn_kreq_fail(req, "%s", err.msg);
+        return;
+    }
+    if (fetch_try(req, &fp->rq, waiters.shutting_down))
+        return;
+    fp->req = req;
+    fp->deadline_ms = rn_mono_ms() + fp->rq.max_wait_ms;
+    req->park = fp;
+    req->cancel = cancel_cb;
+    fp->next = waiters.head;
+    if (waiters.head)
+        waiters.head->prev = fp;
+    waiters.head = fp;
+    rearm_timer();
+}
