@@ -51,8 +51,15 @@ int rn_log_open(const char *data_dir, uv_loop_t *loop, const rn_fileops *ops, rn
                 rn_err *err);
 
 /* Waits for outstanding syncs (their callbacks run, with their status), stops the flusher,
- * syncs and closes every open partition, frees the log. NULL is a no-op. Must be called
- * while the loop can still run (it runs the loop until the async handle is closed). */
+ * syncs and closes every open partition, frees the log. NULL is a no-op.
+ * The log's uv_async handle lives inside the log, so rn_log_close closes it and then runs
+ * uv_run(loop, UV_RUN_NOWAIT) itself until its close callback has fired (one iteration);
+ * that iteration may run other ready callbacks of the loop. So: call it outside uv_run
+ * (typically after the main uv_run returned, or before it started), never from a
+ * callback on the same loop (uv_run is not re-entrant), and stop whatever else could
+ * touch the log first. Afterwards the loop holds nothing of the log: uv_loop_close can
+ * follow directly. While no sync is pending the handle is unreferenced, so the log
+ * never keeps uv_run(UV_RUN_DEFAULT) from returning. */
 void rn_log_close(rn_log *log);
 
 /* Lists the "<topic>-<partition>" directory names present under data_dir/topics (for
@@ -63,18 +70,31 @@ int rn_log_list_dirs(rn_log *log, int (*cb)(void *arg, const char *dirname), voi
 /* Opens (creating if missing) partition `index` of `topic`, recovering it: the tail of the
  * active segment is checked batch by batch (length, magic, CRC32C) and truncated to the
  * last whole batch; indexes missing or stale are rebuilt. The partition is owned by the
- * log and stays valid until rn_partition_close or rn_log_close. */
+ * log and stays valid until rn_partition_close, rn_partition_remove or rn_log_close.
+ * cfg may be NULL for the defaults. topic must be a legal Kafka topic name
+ * ([a-zA-Z0-9._-]{1,249}, not "." or "..") else RN_EINVAL; RN_ECONFLICT if it is
+ * already open in this log. A new partition's directory is fsync'd before returning. */
 int rn_partition_open(rn_log *log, const char *topic, int32_t index, const rn_log_config *cfg,
                       rn_partition **out, rn_err *err);
 
-/* Syncs and closes a partition; waiting sync callbacks are still called. */
+/* Syncs and closes a partition; waiting sync callbacks are still called (from inside
+ * this call, with their status). Blocks the loop thread until the flusher has finished
+ * its queued work (one or two fsync passes): meant for shutdown and topic deletion, not
+ * the request path. NULL is a no-op. */
 void rn_partition_close(rn_partition *p);
 
-/* Closes the partition if open and deletes its directory and files. */
+/* Looks up an open partition; NULL if it is not open. */
+rn_partition *rn_log_find(rn_log *log, const char *topic, int32_t index);
+
+/* Closes the partition if open and deletes its directory and files (renamed to
+ * "<dir>.deleted" first, so a crash part-way is finished by the next rn_log_open).
+ * RN_OK also when the directory did not exist. */
 int rn_partition_remove(rn_log *log, const char *topic, int32_t index, rn_err *err);
 
 /* Replaces the partition's config (alter configs); takes effect on the next append or
- * retention pass. */
+ * retention pass. An invalid config (segment_bytes <= 0, index_interval_bytes < 0) is
+ * ignored. segment_ms <= 0 disables time-based rolls; retention_ms/retention_bytes < 0
+ * mean unlimited. */
 void rn_partition_set_config(rn_partition *p, const rn_log_config *cfg);
 
 /* Appends one RecordBatch v2 (already validated by the caller: magic 2, CRC, lengths).
@@ -86,6 +106,10 @@ void rn_partition_set_config(rn_partition *p, const rn_log_config *cfg);
  * OS page cache, not stable storage: call rn_log_sync for that.
  * Fails with RN_EIO/RN_ENOSPC (nothing is appended: a partial write is truncated away) or
  * RN_EIO if the partition has failed before (a failed fsync poisons it until restart). */
+/* max_timestamp must equal the batch's maxTimestamp field (bytes 35-42, after any
+ * LogAppendTime rewrite): recovery rebuilds the time index from that field. Only cheap
+ * sanity checks are made here (length field, magic, lastOffsetDelta >= 0: RN_EINVAL);
+ * max.message.bytes is the caller's to enforce. */
 int rn_partition_append(rn_partition *p, uint8_t *batch, size_t len, int64_t max_timestamp,
                         int64_t *base_offset, rn_err *err);
 
@@ -93,22 +117,31 @@ int64_t rn_partition_log_start(const rn_partition *p); /* first readable offset 
 int64_t rn_partition_log_end(const rn_partition *p);   /* next offset to assign */
 int64_t rn_partition_size_bytes(const rn_partition *p); /* sum of segment sizes */
 int32_t rn_partition_segment_count(const rn_partition *p);
+/* Non-zero once a sync or a write clean-up failed: appends and syncs then fail with
+ * RN_EIO until the partition is closed and reopened (recovery re-checks the tail). */
+int rn_partition_failed(const rn_partition *p);
 
 /* Reads whole batches starting with the one containing `offset`, appending their bytes to
  * out, until adding the next batch would exceed max_bytes (the first batch is always
- * returned whole, even if larger: KIP-74). Reads nothing (RN_OK) when offset equals the
- * log end. Returns RN_ERANGE when offset < log start or > log end. */
+ * returned whole, even if larger: KIP-74). Continues into the next segments while the
+ * budget lasts. Reads nothing (RN_OK) when offset equals the log end. Returns RN_ERANGE
+ * when offset < log start or > log end; RN_ENOMEM if out cannot grow (out->oom is set).
+ * The first batch may begin below `offset` (and below the log start after DeleteRecords
+ * into the middle of a batch): consumers skip those records, as with Kafka. */
 int rn_partition_read(rn_partition *p, int64_t offset, size_t max_bytes, rn_buf *out,
                       rn_err *err);
 
 /* Finds the first offset whose batch max timestamp >= ts (Kafka ListOffsets semantics at
  * batch granularity, then refined per record by the caller if needed). Sets *offset to the
- * base offset of that batch and *found_ts to its max timestamp, or *offset = -1 if none. */
+ * base offset of that batch (or the log start, if the batch begins below it) and
+ * *found_ts to its max timestamp, or *offset = -1 and *found_ts = -1 if none. */
 int rn_partition_offset_for_time(rn_partition *p, int64_t ts, int64_t *offset,
                                  int64_t *found_ts, rn_err *err);
 
-/* Advances the log start offset to `offset` (DeleteRecords): must be <= log end; deletes
- * segments wholly below it; persists the new start offset durably. */
+/* Advances the log start offset to `offset` (DeleteRecords): must be <= log end, else
+ * RN_ERANGE; an offset <= the current start is a no-op. Persists the new start offset
+ * durably (write, fdatasync, rename, directory fsync: on the loop thread, as this is an
+ * admin operation), then deletes segments wholly below it. */
 int rn_partition_delete_before(rn_partition *p, int64_t offset, rn_err *err);
 
 /* Applies retention.ms and retention.bytes: deletes whole non-active segments that are
@@ -123,6 +156,11 @@ int rn_partition_apply_retention(rn_partition *p, int64_t now_ms, rn_err *err);
  * RN_EIO if a sync failed (then nothing since the last good sync may be reported durable,
  * and the partition is poisoned: later appends fail). Requests from many partitions and
  * connections arriving while a sync runs are served by the next single pass. */
+/* Returns RN_OK if the request was queued: cb then runs exactly once, later, never from
+ * inside rn_log_sync. Returns an error and never calls cb (the libuv rule) when the
+ * partition is already poisoned (RN_EIO), closing (RN_EINVAL) or on RN_ENOMEM.
+ * While requests are pending the log keeps the loop alive (its async handle is
+ * referenced), so uv_run(loop, UV_RUN_DEFAULT) returns only after every callback ran. */
 typedef void (*rn_sync_cb)(void *arg, int status);
 int rn_log_sync(rn_log *log, rn_partition *p, rn_sync_cb cb, void *arg);
 

@@ -1,0 +1,149 @@
+/*
+ * cli/client.h - what the librdkafka-based client commands (topics, produce, consume)
+ * share: the common flags (--brokers, -X key=value, --verbose), building an
+ * rd_kafka_conf_t and a client handle from them, topic metadata lookups, flag-value
+ * parsing, the "runnel CMD: ..." error and usage-error lines, and a SIGINT/SIGTERM flag.
+ *
+ * Layer: called by cli/cmd_{topics,produce,consume}.c; calls common/ and librdkafka only,
+ * so these commands work against Runnel or any Kafka cluster.
+ * Threads: everything here runs on the command's main thread, except the librdkafka log
+ * callback, which only writes to stderr.
+ */
+#ifndef RN_CLI_CLIENT_H
+#define RN_CLI_CLIENT_H
+
+#include "common/err.h"
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* How long commands wait for the cluster (metadata, admin requests, delivery) unless
+ * told otherwise. */
+#define RN_CLI_DEFAULT_TIMEOUT_MS 10000
+
+/* Exit codes of every command (see cli.h). */
+enum { RN_CLI_EXIT_OK = 0, RN_CLI_EXIT_FAIL = 1, RN_CLI_EXIT_USAGE = 2 };
+
+/* The common client flags and the state librdkafka's callbacks report into. Caller
+ * provides storage: rn_cli_client_init / rn_cli_client_fini. */
+typedef struct rn_cli_client {
+    const char *cmd;        /* "runnel produce": prefix of every message; static string */
+    const char *brokers;    /* --brokers, else $RUNNEL_BROKERS, else 127.0.0.1:9092; borrowed */
+    const char **props;     /* -X key=value arguments, borrowed from argv; array from malloc */
+    size_t nprops;
+    size_t capprops;
+    int verbose;            /* --verbose: show librdkafka's log lines */
+    int warn_brokers_down;  /* print a warning when all brokers go down (long-running cmds) */
+    int fatal;              /* librdkafka reported a fatal error */
+    char last_error[512];   /* the latest error librdkafka reported, "" if none */
+    void *user;             /* the command's own state, for its callbacks */
+    rd_kafka_conf_t *probe; /* scratch conf that validates -X as it is parsed; owned */
+} rn_cli_client;
+
+void rn_cli_client_init(rn_cli_client *c, const char *cmd);
+void rn_cli_client_fini(rn_cli_client *c);
+
+/* Records one -X argument ("key=value"), checking it against librdkafka now so a bad
+ * property is a usage error. Returns 0, or prints a usage line and returns -1. */
+int rn_cli_client_add_prop(rn_cli_client *c, const char *kv);
+
+/* The common flags in getopt_long form: "-b/--brokers", "-X", "-v/--verbose", "-h/--help".
+ * Commands put RN_CLI_COMMON_SHORTOPTS in their optstring (after the leading ':') and
+ * RN_CLI_COMMON_LONGOPTS in their option table. */
+#define RN_CLI_COMMON_SHORTOPTS "b:X:vh"
+#define RN_CLI_COMMON_LONGOPTS                                                                     \
+    {"brokers", required_argument, NULL, 'b'}, {"verbose", no_argument, NULL, 'v'},                \
+        {"help", no_argument, NULL, 'h'}
+
+/* The help lines for the common flags, for each command's --help. */
+#define RN_CLI_COMMON_HELP                                                                         \
+    "  -b, --brokers HOST:PORT[,...]  bootstrap brokers (default: $RUNNEL_BROKERS, else\n"      \
+    "                                 127.0.0.1:9092)\n"                                        \
+    "  -X KEY=VALUE                   set a librdkafka property (repeatable; applied last,\n"   \
+    "                                 so it overrides the flags above)\n"                       \
+    "  -v, --verbose                  show librdkafka's log lines on stderr\n"                  \
+    "  -h, --help                     show this help\n"
+
+/* Handles one of the common flags -b, -X, -v. Returns 1 if opt was one of them, 0 if not,
+ * -1 on a usage error (already printed). */
+int rn_cli_client_opt(rn_cli_client *c, int opt, const char *arg);
+
+/* Returns a new conf owned by the caller (give it to rn_cli_client_open, or free it with
+ * rd_kafka_conf_destroy): bootstrap.servers, client.id, connection timeouts from
+ * timeout_ms, and Runnel's log and error callbacks (opaque = c). NULL on failure. */
+rd_kafka_conf_t *rn_cli_conf_new(rn_cli_client *c, int timeout_ms, rn_err *err);
+
+/* rd_kafka_conf_set that reports through err; returns 0 or RN_EINVAL. */
+int rn_cli_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, rn_err *err);
+
+/* Applies the -X properties (last, so they override everything) and creates the handle.
+ * Takes ownership of conf, also on failure. Returns the handle or NULL (err filled). */
+rd_kafka_t *rn_cli_client_open(rn_cli_client *c, rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                               rn_err *err);
+
+/* Serves pending librdkafka callbacks, then returns c->last_error or "" if none. For
+ * explaining a timeout ("... : Connect to ipv4#127.0.0.1:9092 failed: ..."). */
+const char *rn_cli_client_last_error(rn_cli_client *c, rd_kafka_t *rk);
+
+/* Fills err with "what: detail" (detail NULL: librdkafka's text for kerr). A timeout or
+ * transport error becomes "cannot reach the cluster at BROKERS: <the last connection
+ * error librdkafka saw>", which says why. Returns RN_EIO. */
+int rn_cli_kafka_error(rn_cli_client *c, rd_kafka_t *rk, rn_err *err, const char *what,
+                       rd_kafka_resp_err_t kerr, const char *detail);
+
+/* Fetches the metadata of one topic, waiting up to timeout_ms; retries while the topic's
+ * leaders are still being elected. On success *mdp is owned by the caller (free with
+ * rd_kafka_metadata_destroy) and *tmdp points into it. Returns RN_ENOTFOUND if the topic
+ * does not exist, RN_EIO if the cluster could not be reached (err says why). */
+int rn_cli_topic_metadata(rn_cli_client *c, rd_kafka_t *rk, const char *topic, int timeout_ms,
+                          const struct rd_kafka_metadata **mdp,
+                          const rd_kafka_metadata_topic_t **tmdp, rn_err *err);
+
+/* ------------------------------------------------------------------ messages */
+
+/* Prints "runnel CMD: <msg>" to stderr and returns RN_CLI_EXIT_FAIL. */
+int rn_cli_fail(const rn_cli_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints "runnel CMD: warning: <msg>" to stderr. */
+void rn_cli_warn(const rn_cli_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints the one-line "runnel CMD: <msg> (see 'runnel CMD --help')" to stderr and returns
+ * RN_CLI_EXIT_USAGE. cmd is the command's name, e.g. "runnel topics create". */
+int rn_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Turns a getopt_long '?' or ':' result into a usage error naming the flag.
+ * argv/optind/optopt are getopt's. Returns RN_CLI_EXIT_USAGE. */
+int rn_cli_getopt_error(const char *cmd, char **argv, int ret);
+
+/* ------------------------------------------------------------------ flag values */
+
+/* Parses a decimal integer flag value in [min, max]. Returns 0, or prints a usage line
+ * naming flag and returns -1. */
+int rn_cli_parse_i64(const char *cmd, const char *flag, const char *s, int64_t min, int64_t max,
+                     int64_t *out);
+int rn_cli_parse_int(const char *cmd, const char *flag, const char *s, int min, int max, int *out);
+
+/* Splits "key=value" at the first '='. The key must be non-empty. Returns 0 with *key
+ * (from malloc, caller frees) and *value (points into s), or -1 (nothing allocated). */
+int rn_cli_split_kv(const char *s, char **key, const char **value);
+
+/* ------------------------------------------------------------------ signals */
+
+/* The number of SIGINT/SIGTERM received since rn_cli_signals_install. */
+extern volatile sig_atomic_t rn_cli_signals;
+
+/* Installs SIGINT/SIGTERM handlers that count into rn_cli_signals. Installed without
+ * SA_RESTART, so a blocking read returns EINTR. */
+void rn_cli_signals_install(void);
+
+/* ------------------------------------------------------------------ output */
+
+/* Writes n bytes to f; returns 0, or -1 if f reported an error. */
+int rn_cli_write(FILE *f, const void *p, size_t n);
+
+#endif
