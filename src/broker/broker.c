@@ -10,6 +10,7 @@
 
 #include "broker/fault.h"
 #include "common/diag.h"
+#include "kafka/record/record.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -115,8 +116,45 @@ static void topic_free(rn_topic *t)
         return;
     free(t->name);
     free(t->partitions);
+    if (t->pidmaps)
+        for (int32_t i = 0; i < t->npartitions; i++)
+            rn_pidmap_free(t->pidmaps[i]);
+    free(t->pidmaps);
     free_kv(t->configs, t->nconfigs);
     free(t);
+}
+
+/* Rebuilds the idempotent-producer state of a partition from the batch headers at the
+ * tail of its log (producer state is not snapshotted: the log is the truth). */
+static int rebuild_pidmap(rn_partition *part, rn_pidmap *m, rn_err *err)
+{
+    rn_buf buf = {0};
+    int64_t off = rn_partition_tail_offset(part, 256ll << 20);
+    int64_t end = rn_partition_log_end(part);
+    int rc = RN_OK;
+    while (off < end) {
+        buf.len = 0;
+        rc = rn_partition_read(part, off, 1 << 20, &buf, err);
+        if (rc || buf.len == 0)
+            break;
+        size_t pos = 0;
+        while (pos + RN_BATCH_HEADER_SIZE <= buf.len) {
+            rn_batch_header h;
+            size_t blen = rn_batch_total_size(buf.p + pos, buf.len - pos);
+            if (!blen || pos + blen > buf.len ||
+                rn_batch_parse_header(buf.p + pos, blen, &h, NULL))
+                break;
+            if (h.producer_id >= 0 && !(h.attributes & RN_BATCH_ATTR_CONTROL))
+                rn_pidmap_record(m, h.producer_id, h.producer_epoch, h.base_sequence,
+                                 h.last_offset_delta, h.base_offset);
+            off = h.base_offset + h.last_offset_delta + 1;
+            pos += blen;
+        }
+        if (pos == 0)
+            break;
+    }
+    rn_buf_fini(&buf);
+    return rc;
 }
 
 /* Opens partitions [from, t->npartitions) of t. */
@@ -124,6 +162,11 @@ static int topic_open_partitions(rn_broker *b, rn_topic *t, int32_t from, rn_err
 {
     for (int32_t i = from; i < t->npartitions; i++) {
         int rc = rn_partition_open(b->log, t->name, i, &t->settings.log, &t->partitions[i], err);
+        if (rc)
+            return rc;
+        if (!(t->pidmaps[i] = rn_pidmap_new()))
+            return rn_err_set(err, RN_ENOMEM, "out of memory");
+        rc = rebuild_pidmap(t->partitions[i], t->pidmaps[i], err);
         if (rc)
             return rc;
     }
@@ -155,9 +198,10 @@ static rn_topic *topic_new(rn_broker *b, const char *name, int32_t nparts,
     t->name = strdup(name);
     t->npartitions = nparts;
     t->partitions = calloc((size_t)nparts, sizeof *t->partitions);
+    t->pidmaps = calloc((size_t)nparts, sizeof *t->pidmaps);
     t->configs = dup_kv(kv, n);
     t->nconfigs = n;
-    if (!t->name || !t->partitions || !t->configs) {
+    if (!t->name || !t->partitions || !t->pidmaps || !t->configs) {
         topic_free(t);
         return NULL;
     }
@@ -386,8 +430,14 @@ int rn_broker_topic_add_partitions(rn_broker *b, rn_topic *t, int32_t total, int
     if (!np)
         return rn_err_set(err, RN_ENOMEM, "out of memory");
     t->partitions = np;
-    for (int32_t i = t->npartitions; i < total; i++)
+    rn_pidmap **pm = realloc(t->pidmaps, (size_t)total * sizeof *pm);
+    if (!pm)
+        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    t->pidmaps = pm;
+    for (int32_t i = t->npartitions; i < total; i++) {
         np[i] = NULL;
+        pm[i] = NULL;
+    }
     int rc = rn_meta_topic_set_partitions(b->meta, t->name, total, err);
     if (rc)
         return rc;
@@ -428,6 +478,28 @@ int rn_broker_topic_set_configs(rn_broker *b, rn_topic *t, const rn_config_kv *k
     rn_topic_settings_compute(&b->cfg, kv, n, &t->settings);
     for (int32_t i = 0; i < t->npartitions; i++)
         rn_partition_set_config(t->partitions[i], &t->settings.log);
+    return RN_OK;
+}
+
+#define PRODUCER_ID_BLOCK 1000
+
+int rn_broker_next_producer_id(rn_broker *b, int64_t *out, rn_err *err)
+{
+    if (b->next_producer_id >= b->producer_id_limit) {
+        char v[32];
+        int64_t start = 1000; /* as Kafka's first block */
+        if (rn_meta_get(b->meta, "producer.id.next", v, sizeof v, NULL) == RN_OK)
+            start = strtoll(v, NULL, 10);
+        if (start < b->next_producer_id)
+            start = b->next_producer_id;
+        snprintf(v, sizeof v, "%lld", (long long)(start + PRODUCER_ID_BLOCK));
+        int rc = rn_meta_set(b->meta, "producer.id.next", v, err);
+        if (rc)
+            return rc;
+        b->next_producer_id = start;
+        b->producer_id_limit = start + PRODUCER_ID_BLOCK;
+    }
+    *out = b->next_producer_id++;
     return RN_OK;
 }
 

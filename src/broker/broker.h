@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "log/log.h"
 #include "meta/meta.h"
+#include "producer/pidmap.h"
 
 #include <stdint.h>
 #include <uv.h>
@@ -24,6 +25,7 @@ typedef struct rn_topic {
     char *name;                /* from malloc() */
     int32_t npartitions;
     rn_partition **partitions; /* from malloc(); each owned by the log */
+    rn_pidmap **pidmaps;       /* from malloc(); idempotent-producer state per partition */
     rn_config_kv *configs;     /* overrides, from malloc() (keys and values too) */
     int nconfigs;
     rn_topic_settings settings; /* effective settings (defaults + overrides) */
@@ -42,6 +44,8 @@ typedef struct rn_broker {
     char advertised_host[256]; /* what Metadata/FindCoordinator return */
     int advertised_port;
     uv_timer_t retention_timer;
+    int64_t next_producer_id;  /* next id InitProducerId hands out */
+    int64_t producer_id_limit; /* ids below this are reserved in meta; reserve more past it */
     void (*on_append)(void *arg, rn_topic *t, int32_t partition); /* fetch wake-up hook */
     void *on_append_arg;
 } rn_broker;
@@ -75,6 +79,10 @@ int rn_broker_topic_add_partitions(rn_broker *b, rn_topic *t, int32_t total, int
 /* Replaces the topic's overrides with kv (validated; validate_only changes nothing). */
 int rn_broker_topic_set_configs(rn_broker *b, rn_topic *t, const rn_config_kv *kv, int n,
                                 int validate_only, rn_err *err);
+
+/* Allocates a producer id for InitProducerId. Ids are reserved in blocks in the metadata
+ * so they are never reused, even after kill -9. Returns RN_OK or an RN_EIO from meta. */
+int rn_broker_next_producer_id(rn_broker *b, int64_t *out, rn_err *err);
 
 /* Runs retention over every partition now (the timer calls this). */
 void rn_broker_apply_retention(rn_broker *b);

@@ -164,6 +164,11 @@ int rn_partition_apply_retention(rn_partition *p, int64_t now_ms, rn_err *err);
 typedef void (*rn_sync_cb)(void *arg, int status);
 int rn_log_sync(rn_log *log, rn_partition *p, rn_sync_cb cb, void *arg);
 
+/* The base offset of the oldest segment among the newest ones whose sizes add up to at
+ * most max_bytes (always at least the active segment), but not below the log start: where
+ * a scan of "the recent tail" should begin (e.g. rebuilding producer state). */
+int64_t rn_partition_tail_offset(const rn_partition *p, int64_t max_bytes);
+
 /* Counters for observability and tests. */
 typedef struct rn_log_stats {
     uint64_t syncs;         /* fdatasync passes completed */

@@ -101,6 +101,7 @@ void rn_kafka_handle_alter_configs(rn_kreq *req);
 void rn_kafka_handle_incremental_alter_configs(rn_kreq *req);
 void rn_kafka_handle_find_coordinator(rn_kreq *req);
 void rn_kafka_handle_offset_for_leader_epoch(rn_kreq *req);
+void rn_kafka_handle_init_producer_id(rn_kreq *req);
 
 /* The advertised version range of every implemented API (ApiVersions lists this). */
 typedef struct rn_kafka_api_entry {
@@ -136,6 +137,8 @@ enum {
     RN_KERR_INVALID_CONFIG = 40,
     RN_KERR_KAFKA_STORAGE_ERROR = 56,
     RN_KERR_UNSUPPORTED_COMPRESSION_TYPE = 76,
+    RN_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER = 45,
+    RN_KERR_INVALID_PRODUCER_EPOCH = 47,
     RN_KERR_INVALID_RECORD = 87,
 };
 

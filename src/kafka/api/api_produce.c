@@ -112,6 +112,28 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
         set_error(pr, RN_KERR_INVALID_RECORD, "transactional batches are not supported", a);
         return NULL;
     }
+    rn_pidmap *pm = t->pidmaps[index];
+    if (h.producer_id >= 0) {
+        int64_t dup = -1;
+        switch (rn_pidmap_check(pm, h.producer_id, h.producer_epoch, h.base_sequence,
+                                h.last_offset_delta, &dup)) {
+        case RN_PID_ACCEPT:
+            break;
+        case RN_PID_DUPLICATE:
+            /* A retry of a batch we stored: its original offset, nothing stored. It still
+             * takes part in the acks=all sync, in case the original is not yet durable. */
+            pr->base_offset = dup;
+            return part;
+        case RN_PID_OUT_OF_ORDER:
+            set_error(pr, RN_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                      "out of order sequence number for this producer", a);
+            return NULL;
+        case RN_PID_FENCED:
+            set_error(pr, RN_KERR_INVALID_PRODUCER_EPOCH,
+                      "producer epoch is older than the current one", a);
+            return NULL;
+        }
+    }
     /* We own the frame: patch the batch in place. */
     uint8_t *batch = req->frame + (records.p - req->frame);
     int64_t max_ts = h.max_timestamp;
@@ -134,6 +156,10 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
     }
     pr->base_offset = base;
     pr->log_start_offset = rn_partition_log_start(part);
+    if (h.producer_id >= 0 &&
+        rn_pidmap_record(pm, h.producer_id, h.producer_epoch, h.base_sequence,
+                         h.last_offset_delta, base))
+        RN_WARN("kafka: out of memory tracking producer %lld", (long long)h.producer_id);
     return part;
 }
 

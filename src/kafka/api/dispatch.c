@@ -45,6 +45,7 @@ static const rn_kafka_api_entry api_table[] = {
     {19, 2, 4, 2, rn_kafka_handle_create_topics},
     {20, 1, 3, 1, rn_kafka_handle_delete_topics},
     {21, 0, 1, 0, rn_kafka_handle_delete_records},
+    {22, 0, 1, 0, rn_kafka_handle_init_producer_id},
     {23, 2, 3, 2, rn_kafka_handle_offset_for_leader_epoch},
     {32, 1, 3, 1, rn_kafka_handle_describe_configs},
     {33, 0, 1, 0, rn_kafka_handle_alter_configs},
@@ -93,6 +94,10 @@ const char *rn_kafka_err_name(int16_t code)
         return "INVALID_CONFIG";
     case 56:
         return "KAFKA_STORAGE_ERROR";
+    case 45:
+        return "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    case 47:
+        return "INVALID_PRODUCER_EPOCH";
     case 87:
         return "INVALID_RECORD";
     default:
