@@ -13,7 +13,6 @@
 #include "common/diag.h"
 #include "common/timeutil.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct fetch_park {
@@ -46,118 +45,118 @@ static void park_unlink(fetch_park *fp)
     fp->prev = fp->next = NULL;
 }
 
-typedef struct part_slot {
-    size_t off; /* into data */
-    size_t len;
-} part_slot;
+/* Fetch responses are encoded here by hand, not with the generated encoder, so that
+ * partition data is read from the segment files straight into the response buffer (one
+ * copy, page cache to response) instead of into a scratch buffer first. Layout of
+ * FetchResponse v4-11 (non-flexible), in order:
+ *   throttle_time_ms i32, error_code i16 (v7+), session_id i32 (v7+),
+ *   responses [topic string, partitions [partition_index i32, error_code i16,
+ *     high_watermark i64, last_stable_offset i64, log_start_offset i64 (v5+),
+ *     aborted_transactions nullable array (empty here), preferred_read_replica i32 (v11+),
+ *     records nullable bytes]]
+ * Handled versions are capped at 11 by the API table; flexible versions would need the
+ * generated encoder again. */
+static void put_kstr(rn_buf *b, rn_kstr s)
+{
+    rn_buf_put_i16(b, (int16_t)s.len);
+    if (s.len > 0)
+        rn_buf_append(b, s.p, (size_t)s.len);
+}
+
+static void put_partition_head(rn_buf *b, int16_t v, int32_t index, int16_t error, int64_t hw,
+                               int64_t ls)
+{
+    rn_buf_put_i32(b, index);
+    rn_buf_put_i16(b, error);
+    rn_buf_put_i64(b, hw);
+    rn_buf_put_i64(b, hw); /* last stable offset: no transactions */
+    if (v >= 5)
+        rn_buf_put_i64(b, ls);
+    rn_buf_put_i32(b, 0); /* aborted_transactions: empty */
+    if (v >= 11)
+        rn_buf_put_i32(b, -1); /* preferred_read_replica */
+}
 
 /* Builds the response into req->resp if there is enough data or final is set. Returns 1 if
  * the request was answered, 0 if it should wait. */
 static int fetch_try(rn_kreq *req, const rn_kmsg_fetch_request *rq, int final)
 {
     rn_broker *b = rn_kreq_broker(req);
-    rn_buf data = {0};
-    rn_kmsg_fetch_response rs;
-    rn_kmsg_fetch_response_init(&rs);
+    rn_buf *out = &req->resp;
+    int16_t v = req->api_version;
+    rn_kreq_reset_body(req);
+    rn_buf_put_i32(out, 0); /* throttle_time_ms */
+    if (v >= 7) {
+        rn_buf_put_i16(out, 0); /* error_code */
+        rn_buf_put_i32(out, 0); /* session_id: no fetch sessions */
+    }
     int nt = rq->topics.n > 0 ? rq->topics.n : 0;
-    rs.responses.n = nt;
-    rs.responses.items =
-        rn_arena_alloc(&req->arena, (size_t)(nt ? nt : 1) * sizeof *rs.responses.items);
+    rn_buf_put_i32(out, nt);
     int64_t max_bytes = rq->max_bytes > 0 ? rq->max_bytes : INT32_MAX;
     size_t total = 0;
-    int nslots = 0;
-    for (int i = 0; i < nt; i++)
-        nslots += rq->topics.items[i].partitions.n > 0 ? rq->topics.items[i].partitions.n : 0;
-    part_slot *slots = calloc((size_t)(nslots ? nslots : 1), sizeof *slots);
-    if (!slots) {
-        rn_kreq_fail(req, "out of memory");
-        return 1;
-    }
-    int si = 0;
     for (int i = 0; i < nt; i++) {
         const rn_kmsg_fetch_request_fetch_topic *ft = &rq->topics.items[i];
-        rn_kmsg_fetch_response_fetchable_topic_response *tr = &rs.responses.items[i];
-        rn_kmsg_fetch_response_fetchable_topic_response_init(tr);
-        tr->topic = ft->topic;
+        put_kstr(out, ft->topic);
         int np = ft->partitions.n > 0 ? ft->partitions.n : 0;
-        tr->partitions.n = np;
-        tr->partitions.items =
-            rn_arena_alloc(&req->arena, (size_t)(np ? np : 1) * sizeof *tr->partitions.items);
+        rn_buf_put_i32(out, np);
         rn_topic *t =
             ft->topic.len > 0 ? rn_broker_topic(b, ft->topic.p, (size_t)ft->topic.len) : NULL;
-        for (int j = 0; j < np; j++, si++) {
+        for (int j = 0; j < np; j++) {
             const rn_kmsg_fetch_request_fetch_partition *fp = &ft->partitions.items[j];
-            rn_kmsg_fetch_response_partition_data *pd = &tr->partitions.items[j];
-            rn_kmsg_fetch_response_partition_data_init(pd);
-            pd->partition_index = fp->partition;
-            pd->preferred_read_replica = -1;
-            pd->aborted_transactions.n = 0;
-            slots[si].off = data.len;
             if (!t || fp->partition < 0 || fp->partition >= t->npartitions) {
-                pd->error_code = RN_KERR_UNKNOWN_TOPIC_OR_PARTITION;
-                pd->high_watermark = pd->last_stable_offset = pd->log_start_offset = -1;
+                put_partition_head(out, v, fp->partition, RN_KERR_UNKNOWN_TOPIC_OR_PARTITION,
+                                   -1, -1);
+                rn_buf_put_i32(out, 0); /* empty records, never null (franz-go#1187) */
                 continue;
             }
             rn_partition *part = t->partitions[fp->partition];
             int64_t hw = rn_partition_log_end(part), ls = rn_partition_log_start(part);
-            pd->high_watermark = pd->last_stable_offset = hw;
-            pd->log_start_offset = ls;
             if (fp->fetch_offset < ls || fp->fetch_offset > hw) {
-                pd->error_code = RN_KERR_OFFSET_OUT_OF_RANGE;
+                put_partition_head(out, v, fp->partition, RN_KERR_OFFSET_OUT_OF_RANGE, hw, ls);
+                rn_buf_put_i32(out, 0);
                 continue;
             }
-            if (fp->fetch_offset == hw)
-                continue;
+            size_t head_at = out->len;
+            put_partition_head(out, v, fp->partition, 0, hw, ls);
+            size_t len_at = out->len;
+            rn_buf_put_i32(out, 0); /* records length, patched below */
             int64_t budget = fp->partition_max_bytes;
             if (budget > max_bytes - (int64_t)total)
                 budget = max_bytes - (int64_t)total;
-            if (total > 0 && budget <= 0)
+            if (fp->fetch_offset == hw || (total > 0 && budget <= 0))
                 continue;
             if (budget < 1)
                 budget = 1;
             rn_err err;
-            size_t before = data.len;
-            int rc = rn_partition_read(part, fp->fetch_offset, (size_t)budget, &data, &err);
-            if (rc == RN_ERANGE) {
-                data.len = before;
-                pd->error_code = RN_KERR_OFFSET_OUT_OF_RANGE;
-                continue;
-            }
-            if (rc) {
-                data.len = before;
-                RN_ERROR("kafka: fetch %s-%d at %lld: %s", t->name, (int)fp->partition,
-                         (long long)fp->fetch_offset, err.msg);
-                pd->error_code = RN_KERR_KAFKA_STORAGE_ERROR;
-                continue;
-            }
-            size_t got = data.len - before;
-            if (total > 0 && (int64_t)got > budget) {
-                data.len = before; /* KIP-74 applies to the first batch of the response only */
+            size_t before = out->len;
+            int rc = rn_partition_read(part, fp->fetch_offset, (size_t)budget, out, &err);
+            size_t got = out->len - before;
+            if (rc == RN_OK && total > 0 && (int64_t)got > budget) {
+                out->len = before; /* KIP-74 applies to the first batch of the response only */
                 got = 0;
             }
-            slots[si].len = got;
+            if (rc != RN_OK) {
+                out->len = head_at;
+                if (rc != RN_ERANGE)
+                    RN_ERROR("kafka: fetch %s-%d at %lld: %s", t->name, (int)fp->partition,
+                             (long long)fp->fetch_offset, err.msg);
+                put_partition_head(out, v, fp->partition,
+                                   rc == RN_ERANGE ? RN_KERR_OFFSET_OUT_OF_RANGE
+                                                   : RN_KERR_KAFKA_STORAGE_ERROR,
+                                   hw, ls);
+                rn_buf_put_i32(out, 0);
+                continue;
+            }
+            if (rn_buf_ok(out))
+                rn_be32_store(out->p + len_at, (uint32_t)got);
             total += got;
         }
     }
     if (!final && total < (size_t)(rq->min_bytes > 0 ? rq->min_bytes : 0) && rq->max_wait_ms > 0 &&
-        rn_buf_ok(&data)) {
-        free(slots);
-        rn_buf_fini(&data);
+        rn_buf_ok(out)) {
+        rn_kreq_reset_body(req);
         return 0;
     }
-    /* Point records at the data, now that it no longer moves. */
-    si = 0;
-    for (int i = 0; i < nt; i++) {
-        rn_kmsg_fetch_response_fetchable_topic_response *tr = &rs.responses.items[i];
-        for (int j = 0; j < tr->partitions.n; j++, si++) {
-            tr->partitions.items[j].records.p = data.p ? data.p + slots[si].off : NULL;
-            tr->partitions.items[j].records.len = (int32_t)slots[si].len;
-        }
-    }
-    rn_kreq_reset_body(req);
-    rn_kmsg_fetch_response_encode(&req->resp, req->api_version, &rs);
-    free(slots);
-    rn_buf_fini(&data);
     rn_kreq_respond(req);
     return 1;
 }
