@@ -20,8 +20,16 @@
  *   reports a write-back error once and may then mark the pages clean, so a later
  *   fsync "succeeding" proves nothing (PostgreSQL's fsyncgate); the partition refuses
  *   appends and syncs until it is reopened, and recovery re-checks the tail.
- * Lifetime: see rn_fdref in log_int.h. A partition is freed only after
- *   rn_log_flush_drain, so no pass outlives the partition its fds point to.
+ * Rolls, deletions and closes while a sync is in flight: fds are reference-counted
+ *   (rn_fdref in log_int.h). A queued or running pass holds a reference, so a segment
+ *   deleted by retention keeps its fd open until the pass ends, and the flusher never
+ *   fsyncs a closed (possibly reused) fd number. A roll hands the old segment and the
+ *   directory to the flusher at once (a pass with no waiter), so the loop thread never
+ *   fsyncs at a roll, and a later sync completes only after that pass. Partition close
+ *   and remove drain (wait for the flusher to go idle, run the callbacks) before
+ *   freeing, so no pass outlives the partition its fds point to. Simpler alternatives
+ *   were rejected: a synchronous fsync at roll stalls the loop; dup()ing fds per
+ *   request costs a syscall and an fd per request.
  * Threads: as above; the loop thread never waits for the flusher except in drain
  *   (partition close/remove, log close).
  */
@@ -38,8 +46,7 @@
 rn_fdref *rn_log_fdref_new(int fd, int is_dir, rn_partition *owner, char *path)
 {
     rn_fdref *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     f->fd = fd;
     f->is_dir = is_dir;
     f->owner = owner;
@@ -57,28 +64,24 @@ static rn_fdref *unref_locked(rn_fdref *f)
 
 static void fdref_destroy(rn_log *log, rn_fdref *f)
 {
-    if (log->ops->close(f->fd) != 0)
-        RN_WARN("log: %s: close: %s", f->path, strerror(errno));
+    if (log->ops->close(f->fd) != 0) RN_WARN("log: %s: close: %s", f->path, strerror(errno));
     free(f->path);
     free(f);
 }
 
 void rn_log_fdref_release(rn_log *log, rn_fdref *f)
 {
-    if (!f)
-        return;
+    if (!f) return;
     uv_mutex_lock(&log->mu);
     rn_fdref *last = unref_locked(f);
     uv_mutex_unlock(&log->mu);
-    if (last)
-        fdref_destroy(log, last);
+    if (last) fdref_destroy(log, last);
 }
 
 /* Puts f on the pending list for the next pass unless it is already there. */
 static void queue_fd_locked(rn_log *log, rn_fdref *f)
 {
-    if (f->queued)
-        return;
+    if (f->queued) return;
     f->queued = 1;
     f->refs++;
     f->next_pend = log->pend_fds;
@@ -102,12 +105,10 @@ static void capture_locked(rn_partition *p, rn_segment *s)
 void rn_log_flush_background(rn_partition *p, rn_segment *seg)
 {
     rn_log *log = p->log;
-    if (!seg)
-        seg = p->segs[p->nsegs - 1];
+    if (!seg) seg = p->segs[p->nsegs - 1];
     uv_mutex_lock(&log->mu);
     capture_locked(p, seg);
-    if (log->pend_fds)
-        uv_cond_signal(&log->work_cv);
+    if (log->pend_fds) uv_cond_signal(&log->work_cv);
     uv_mutex_unlock(&log->mu);
 }
 
@@ -117,8 +118,7 @@ void rn_log_flush_background(rn_partition *p, rn_segment *seg)
  * uv_run returns once the log has nothing left to deliver. */
 static void update_ref(rn_log *log)
 {
-    if (!log->async_inited || log->async_closing)
-        return;
+    if (!log->async_inited || log->async_closing) return;
     if (log->outstanding)
         uv_ref((uv_handle_t *)&log->async);
     else
@@ -127,10 +127,8 @@ static void update_ref(rn_log *log)
 
 int rn_log_sync(rn_log *log, rn_partition *p, rn_sync_cb cb, void *arg)
 {
-    if (!log || !p || !cb || p->log != log || p->closing)
-        return RN_EINVAL;
-    if (atomic_load(&p->poisoned))
-        return RN_EIO;
+    if (!log || !p || !cb || p->log != log || p->closing) return RN_EINVAL;
+    if (atomic_load(&p->poisoned)) return RN_EIO;
     uv_mutex_lock(&log->mu);
     rn_sync_req *r = log->free_reqs;
     if (r) {
@@ -168,8 +166,7 @@ static void run_completions(rn_log *log)
     rn_sync_req *list = log->done_head;
     log->done_head = log->done_tail = NULL;
     uv_mutex_unlock(&log->mu);
-    if (!list)
-        return;
+    if (!list) return;
     rn_sync_req *last = NULL;
     for (rn_sync_req *r = list; r; r = r->next) {
         log->outstanding--;
@@ -178,8 +175,10 @@ static void run_completions(rn_log *log)
     }
     update_ref(log);
     uv_mutex_lock(&log->mu);
-    last->next = log->free_reqs;
-    log->free_reqs = list;
+    if (last) {
+        last->next = log->free_reqs;
+        log->free_reqs = list;
+    }
     uv_mutex_unlock(&log->mu);
 }
 
@@ -215,8 +214,7 @@ static void flusher_main(void *arg)
     for (;;) {
         while (!log->stop && !log->pend_head && !log->pend_fds)
             uv_cond_wait(&log->work_cv, &log->mu);
-        if (!log->pend_head && !log->pend_fds)
-            break; /* stop requested and nothing left */
+        if (!log->pend_head && !log->pend_fds) break; /* stop requested and nothing left */
 
         /* Take everything queued so far: this pass. */
         rn_sync_req *reqs = log->pend_head, *reqs_tail = log->pend_tail;
@@ -237,8 +235,7 @@ static void flusher_main(void *arg)
                 int e = errno;
                 atomic_store(&f->owner->poisoned, 1);
                 RN_ERROR("log: %s: %s failed: %s; partition %s refuses writes until reopened",
-                         f->path, f->is_dir ? "fsync" : "fdatasync", strerror(e),
-                         f->owner->name);
+                         f->path, f->is_dir ? "fsync" : "fdatasync", strerror(e), f->owner->name);
             }
         }
         uint64_t n = 0;
@@ -271,8 +268,7 @@ static void flusher_main(void *arg)
             nx = f->next_pass;
             fdref_destroy(log, f);
         }
-        if (reqs)
-            uv_async_send(&log->async);
+        if (reqs) uv_async_send(&log->async);
         uv_mutex_lock(&log->mu);
     }
     uv_mutex_unlock(&log->mu);
@@ -281,15 +277,13 @@ static void flusher_main(void *arg)
 int rn_log_flush_start(rn_log *log, rn_err *err)
 {
     int rc = uv_async_init(log->loop, &log->async, on_async);
-    if (rc)
-        return rn_err_set(err, RN_EIO, "log: uv_async_init: %s", uv_strerror(rc));
+    if (rc) return rn_err_set(err, RN_EIO, "log: uv_async_init: %s", uv_strerror(rc));
     log->async_inited = 1; /* rn_log_close closes it, also if the thread fails */
     log->async.data = log;
     uv_unref((uv_handle_t *)&log->async);
     rc = uv_thread_create(&log->thread, flusher_main, log);
     if (rc) {
-        return rn_err_set(err, RN_EIO, "log: cannot start the flusher thread: %s",
-                          uv_strerror(rc));
+        return rn_err_set(err, RN_EIO, "log: cannot start the flusher thread: %s", uv_strerror(rc));
     }
     log->thread_started = 1;
     return RN_OK;

@@ -30,14 +30,11 @@
 
 static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem)
 {
-    if (n < *cap)
-        return 0;
-    if (*cap > UINT32_MAX / 2)
-        return -1;
+    if (n < *cap) return 0;
+    if (*cap > UINT32_MAX / 2) return -1;
     uint32_t ncap = *cap ? *cap * 2 : 64;
     void *p = realloc(*arr, (size_t)ncap * elem);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     *arr = p;
     *cap = ncap;
     return 0;
@@ -54,8 +51,7 @@ void rn_log_index_add_offset(rn_segment *s, uint32_t rel, uint32_t pos)
 
 void rn_log_index_add_time(rn_segment *s, int64_t ts, uint32_t rel)
 {
-    if (grow((void **)&s->tidx, &s->cap_tidx, s->ntidx, sizeof *s->tidx))
-        return;
+    if (grow((void **)&s->tidx, &s->cap_tidx, s->ntidx, sizeof *s->tidx)) return;
     s->tidx[s->ntidx].ts = ts;
     s->tidx[s->ntidx].rel = rel;
     s->ntidx++;
@@ -146,8 +142,7 @@ int rn_log_index_save(rn_partition *p, rn_segment *s, rn_err *err)
     uint32_t crc = rn_crc32c(0, buf, 60);
     crc = rn_crc32c(crc, buf + RN_OIDX_HDR_LEN, olen - RN_OIDX_HDR_LEN);
     rn_be32_store(buf + 60, crc);
-    if ((rc = write_whole(ops, opath, buf, olen, err)))
-        goto out;
+    if ((rc = write_whole(ops, opath, buf, olen, err))) goto out;
 
     /* .timeindex */
     memset(buf, 0, RN_TIDX_HDR_LEN);
@@ -191,8 +186,7 @@ static int read_whole(const rn_fileops *ops, const char *path, size_t max_len, u
     *len = 0;
     int fd = ops->open(path, O_RDONLY, 0);
     if (fd < 0) {
-        if (errno == ENOENT)
-            return RN_ENOTFOUND;
+        if (errno == ENOENT) return RN_ENOTFOUND;
         return rn_err_set(err, RN_EIO, "%s: open: %s", path, strerror(errno));
     }
     int rc = RN_OK;
@@ -235,14 +229,12 @@ int rn_log_index_load(rn_partition *p, rn_segment *s, uint64_t log_size, int *ok
     uint64_t max_entries = log_size / RN_BATCH_HDR_LEN + 1;
     uint8_t *ob = NULL, *tb = NULL;
     size_t olen, tlen;
-    int rc = read_whole(ops, opath, RN_OIDX_HDR_LEN + max_entries * RN_OIDX_ENTRY, &ob, &olen,
-                        err);
+    int rc = read_whole(ops, opath, RN_OIDX_HDR_LEN + max_entries * RN_OIDX_ENTRY, &ob, &olen, err);
     if (rc == RN_ENOTFOUND || rc == RN_ECORRUPT) {
         rc = RN_OK;
         goto out;
     }
-    if (rc)
-        goto out;
+    if (rc) goto out;
 
     /* .index header */
     if (olen < RN_OIDX_HDR_LEN || rn_be32_load(ob) != RN_OIDX_MAGIC ||
@@ -250,12 +242,10 @@ int rn_log_index_load(rn_partition *p, rn_segment *s, uint64_t log_size, int *ok
         (int64_t)rn_be64_load(ob + 8) != s->base)
         goto out;
     uint32_t n = rn_be32_load(ob + 56);
-    if (olen != RN_OIDX_HDR_LEN + (size_t)n * RN_OIDX_ENTRY)
-        goto out;
+    if (olen != RN_OIDX_HDR_LEN + (size_t)n * RN_OIDX_ENTRY) goto out;
     uint32_t crc = rn_crc32c(0, ob, 60);
     crc = rn_crc32c(crc, ob + RN_OIDX_HDR_LEN, olen - RN_OIDX_HDR_LEN);
-    if (crc != rn_be32_load(ob + 60))
-        goto out;
+    if (crc != rn_be32_load(ob + 60)) goto out;
     *created_ms = (int64_t)rn_be64_load(ob + 48);
 
     int64_t next = (int64_t)rn_be64_load(ob + 16);
@@ -273,19 +263,16 @@ int rn_log_index_load(rn_partition *p, rn_segment *s, uint64_t log_size, int *ok
         rc = RN_OK;
         goto out;
     }
-    if (rc)
-        goto out;
+    if (rc) goto out;
     if (tlen < RN_TIDX_HDR_LEN || rn_be32_load(tb) != RN_TIDX_MAGIC ||
         rn_be16_load(tb + 4) != RN_TIDX_VERSION || rn_be16_load(tb + 6) != RN_TIDX_HDR_LEN ||
         (int64_t)rn_be64_load(tb + 8) != s->base || rn_be32_load(tb + 16) != size)
         goto out;
     uint32_t tn = rn_be32_load(tb + 20);
-    if (tlen != RN_TIDX_HDR_LEN + (size_t)tn * RN_TIDX_ENTRY)
-        goto out;
+    if (tlen != RN_TIDX_HDR_LEN + (size_t)tn * RN_TIDX_ENTRY) goto out;
     crc = rn_crc32c(0, tb, 24);
     crc = rn_crc32c(crc, tb + RN_TIDX_HDR_LEN, tlen - RN_TIDX_HDR_LEN);
-    if (crc != rn_be32_load(tb + 24))
-        goto out;
+    if (crc != rn_be32_load(tb + 24)) goto out;
 
     /* Both intact and current: take them, checking the entries' order so later binary
      * searches can rely on it. */
@@ -297,8 +284,7 @@ int rn_log_index_load(rn_partition *p, rn_segment *s, uint64_t log_size, int *ok
             (i && (rel <= s->oidx[i - 1].rel || pos <= s->oidx[i - 1].pos)))
             goto bad_entries;
         rn_log_index_add_offset(s, rel, pos);
-        if (s->noidx != i + 1)
-            goto nomem;
+        if (s->noidx != i + 1) goto nomem;
     }
     for (uint32_t i = 0; i < tn; i++) {
         const uint8_t *e = tb + RN_TIDX_HDR_LEN + (size_t)i * RN_TIDX_ENTRY;
@@ -308,8 +294,7 @@ int rn_log_index_load(rn_partition *p, rn_segment *s, uint64_t log_size, int *ok
             (i && (ts <= s->tidx[i - 1].ts || rel < s->tidx[i - 1].rel)))
             goto bad_entries;
         rn_log_index_add_time(s, ts, rel);
-        if (s->ntidx != i + 1)
-            goto nomem;
+        if (s->ntidx != i + 1) goto nomem;
     }
     s->next = next;
     s->size = size;

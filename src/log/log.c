@@ -36,10 +36,8 @@ static int ends_with(const char *s, const char *suffix)
 
 static int is_dir(const char *parent, const struct dirent *de)
 {
-    if (de->d_type == DT_DIR)
-        return 1;
-    if (de->d_type != DT_UNKNOWN)
-        return 0;
+    if (de->d_type == DT_DIR) return 1;
+    if (de->d_type != DT_UNKNOWN) return 0;
     char path[PATH_MAX];
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", parent, de->d_name);
@@ -50,18 +48,16 @@ static int is_dir(const char *parent, const struct dirent *de)
 static void remove_leftovers(rn_log *log)
 {
     DIR *d = opendir(log->topics_dir);
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *de;
     char path[PATH_MAX];
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || !ends_with(de->d_name, RN_DELETED_SUFFIX) ||
-            !is_dir(log->topics_dir, de))
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            !ends_with(de->d_name, RN_DELETED_SUFFIX) || !is_dir(log->topics_dir, de))
             continue;
         snprintf(path, sizeof path, "%s/%s", log->topics_dir, de->d_name);
         rn_err err;
-        if (rn_log_remove_tree(log, path, &err))
-            RN_WARN("log: %s", err.msg);
+        if (rn_log_remove_tree(log, path, &err)) RN_WARN("log: %s", err.msg);
     }
     closedir(d);
 }
@@ -73,8 +69,7 @@ static int make_dir(const char *path, int *created, rn_err *err)
         *created = 1;
         return RN_OK;
     }
-    if (errno == EEXIST)
-        return RN_OK;
+    if (errno == EEXIST) return RN_OK;
     return rn_err_set(err, errno == ENOSPC ? RN_ENOSPC : RN_EIO, "%s: mkdir: %s", path,
                       strerror(errno));
 }
@@ -88,8 +83,7 @@ int rn_log_open(const char *data_dir, uv_loop_t *loop, const rn_fileops *ops, rn
     if (strlen(data_dir) > PATH_MAX - 320)
         return rn_err_set(err, RN_EINVAL, "log: data directory path too long");
     rn_log *log = calloc(1, sizeof *log);
-    if (!log)
-        return rn_err_set(err, RN_ENOMEM, "log: no memory");
+    if (!log) return rn_err_set(err, RN_ENOMEM, "log: no memory");
     log->loop = loop;
     log->ops = ops ? ops : &rn_fileops_posix;
     uv_mutex_init(&log->mu);
@@ -106,23 +100,19 @@ int rn_log_open(const char *data_dir, uv_loop_t *loop, const rn_fileops *ops, rn
     sprintf(log->topics_dir, "%s/topics", data_dir);
 
     int created;
-    if ((rc = make_dir(log->data_dir, &created, err)))
-        goto fail;
-    if ((rc = make_dir(log->topics_dir, &created, err)))
-        goto fail;
+    if ((rc = make_dir(log->data_dir, &created, err))) goto fail;
+    if ((rc = make_dir(log->topics_dir, &created, err))) goto fail;
     if (created) {
         int fd = log->ops->open(log->data_dir, O_RDONLY | O_DIRECTORY, 0);
         if (fd < 0 || log->ops->fsync(fd) != 0) {
             rc = rn_err_set(err, RN_EIO, "%s: fsync: %s", log->data_dir, strerror(errno));
-            if (fd >= 0)
-                log->ops->close(fd);
+            if (fd >= 0) log->ops->close(fd);
             goto fail;
         }
         log->ops->close(fd);
     }
     remove_leftovers(log);
-    if ((rc = rn_log_flush_start(log, err)))
-        goto fail;
+    if ((rc = rn_log_flush_start(log, err))) goto fail;
     *out = log;
     return RN_OK;
 
@@ -139,10 +129,9 @@ static void on_async_closed(uv_handle_t *h)
 
 void rn_log_close(rn_log *log)
 {
-    if (!log)
-        return;
+    if (!log) return;
     while (log->parts)
-        rn_log_partition_free(log->parts);
+        rn_log_partition_free(log->parts, 1);
     rn_log_flush_stop(log);
     if (log->async_inited) {
         log->async_closing = 1;
@@ -161,21 +150,17 @@ void rn_log_close(rn_log *log)
     free(log);
 }
 
-int rn_log_list_dirs(rn_log *log, int (*cb)(void *arg, const char *dirname), void *arg,
-                     rn_err *err)
+int rn_log_list_dirs(rn_log *log, int (*cb)(void *arg, const char *dirname), void *arg, rn_err *err)
 {
-    if (!log || !cb)
-        return rn_err_set(err, RN_EINVAL, "log: list_dirs: bad arguments");
+    if (!log || !cb) return rn_err_set(err, RN_EINVAL, "log: list_dirs: bad arguments");
     DIR *d = opendir(log->topics_dir);
-    if (!d)
-        return rn_err_set(err, RN_EIO, "%s: opendir: %s", log->topics_dir, strerror(errno));
+    if (!d) return rn_err_set(err, RN_EIO, "%s: opendir: %s", log->topics_dir, strerror(errno));
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || ends_with(de->d_name, RN_DELETED_SUFFIX) ||
-            !is_dir(log->topics_dir, de))
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            ends_with(de->d_name, RN_DELETED_SUFFIX) || !is_dir(log->topics_dir, de))
             continue;
-        if (cb(arg, de->d_name))
-            break;
+        if (cb(arg, de->d_name)) break;
     }
     closedir(d);
     return RN_OK;

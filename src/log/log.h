@@ -113,8 +113,8 @@ void rn_partition_set_config(rn_partition *p, const rn_log_config *cfg);
 int rn_partition_append(rn_partition *p, uint8_t *batch, size_t len, int64_t max_timestamp,
                         int64_t *base_offset, rn_err *err);
 
-int64_t rn_partition_log_start(const rn_partition *p); /* first readable offset */
-int64_t rn_partition_log_end(const rn_partition *p);   /* next offset to assign */
+int64_t rn_partition_log_start(const rn_partition *p);  /* first readable offset */
+int64_t rn_partition_log_end(const rn_partition *p);    /* next offset to assign */
 int64_t rn_partition_size_bytes(const rn_partition *p); /* sum of segment sizes */
 int32_t rn_partition_segment_count(const rn_partition *p);
 /* Non-zero once a sync or a write clean-up failed: appends and syncs then fail with
@@ -128,15 +128,14 @@ int rn_partition_failed(const rn_partition *p);
  * when offset < log start or > log end; RN_ENOMEM if out cannot grow (out->oom is set).
  * The first batch may begin below `offset` (and below the log start after DeleteRecords
  * into the middle of a batch): consumers skip those records, as with Kafka. */
-int rn_partition_read(rn_partition *p, int64_t offset, size_t max_bytes, rn_buf *out,
-                      rn_err *err);
+int rn_partition_read(rn_partition *p, int64_t offset, size_t max_bytes, rn_buf *out, rn_err *err);
 
 /* Finds the first offset whose batch max timestamp >= ts (Kafka ListOffsets semantics at
  * batch granularity, then refined per record by the caller if needed). Sets *offset to the
  * base offset of that batch (or the log start, if the batch begins below it) and
  * *found_ts to its max timestamp, or *offset = -1 and *found_ts = -1 if none. */
-int rn_partition_offset_for_time(rn_partition *p, int64_t ts, int64_t *offset,
-                                 int64_t *found_ts, rn_err *err);
+int rn_partition_offset_for_time(rn_partition *p, int64_t ts, int64_t *offset, int64_t *found_ts,
+                                 rn_err *err);
 
 /* Advances the log start offset to `offset` (DeleteRecords): must be <= log end, else
  * RN_ERANGE; an offset <= the current start is a no-op. Persists the new start offset
@@ -171,9 +170,9 @@ int64_t rn_partition_tail_offset(const rn_partition *p, int64_t max_bytes);
 
 /* Counters for observability and tests. */
 typedef struct rn_log_stats {
-    uint64_t syncs;         /* fdatasync passes completed */
-    uint64_t sync_waiters;  /* callbacks served by those passes */
-    uint64_t appends;       /* batches appended */
+    uint64_t syncs;                 /* fdatasync passes completed */
+    uint64_t sync_waiters;          /* callbacks served by those passes */
+    uint64_t appends;               /* batches appended */
     uint64_t recovered_truncations; /* torn tails truncated at open */
 } rn_log_stats;
 void rn_log_get_stats(const rn_log *log, rn_log_stats *out);

@@ -11,6 +11,7 @@
  *                recovery scan, locating and reading batches
  *   index.c      the in-memory offset/time indexes and their files
  *   flush.c      group-commit fsync: fd references, the flusher thread, completions
+ *   tail.c       rn_partition_tail_offset
  *   fileops.c    rn_fileops_posix
  *
  * Threads: everything runs on the loop thread except flusher_main() (flush.c), which
@@ -213,11 +214,11 @@ struct rn_partition {
     rn_log_config cfg;
     rn_segment **segs; /* from malloc(); ascending base; the last is active; n >= 1 */
     int32_t nsegs, cap_segs;
-    int64_t log_start;  /* first readable offset, >= segs[0]->base */
-    int64_t size_bytes; /* sum of segment sizes */
-    rn_fdref *dirf;     /* the directory, for fsync after creating/removing files */
-    int dir_dirty;      /* directory entries changed since last handed to the flusher */
-    int closing;        /* rn_partition_close has begun: no more appends or syncs */
+    int64_t log_start;   /* first readable offset, >= segs[0]->base */
+    int64_t size_bytes;  /* sum of segment sizes */
+    rn_fdref *dirf;      /* the directory, for fsync after creating/removing files */
+    int dir_dirty;       /* directory entries changed since last handed to the flusher */
+    int closing;         /* rn_partition_close has begun: no more appends or syncs */
     atomic_int poisoned; /* a write-back or fsync failed: nothing more is durable */
 };
 
@@ -227,10 +228,10 @@ typedef struct rn_win {
     int fd;
     const char *dir; /* for messages: dir/<base>.log */
     int64_t base;
-    uint8_t *buf;   /* borrowed from rn_log.scan_buf */
+    uint8_t *buf; /* borrowed from rn_log.scan_buf */
     size_t cap;
-    size_t chunk;   /* bytes to read on a refill (<= cap) */
-    uint64_t off;   /* buf holds the file's bytes [off, off + len) */
+    size_t chunk; /* bytes to read on a refill (<= cap) */
+    uint64_t off; /* buf holds the file's bytes [off, off + len) */
     size_t len;
     uint64_t limit; /* never read at or past this file position */
 } rn_win;
@@ -258,16 +259,16 @@ struct rn_log {
     uv_thread_t thread;
     int thread_started;
     uv_mutex_t mu;
-    uv_cond_t work_cv;            /* flusher waits: work queued or stop */
-    uv_cond_t idle_cv;            /* loop waits in drain: a pass ended */
-    rn_sync_req *pend_head;       /* mu: requests for the next pass, FIFO */
-    rn_sync_req *pend_tail;       /* mu */
-    rn_fdref *pend_fds;           /* mu: fds for the next pass (each once) */
-    rn_sync_req *done_head;       /* mu: completed, waiting for the loop, FIFO */
-    rn_sync_req *done_tail;       /* mu */
-    rn_sync_req *free_reqs;       /* mu: recycled request nodes */
-    int in_pass;                  /* mu */
-    int stop;                     /* mu */
+    uv_cond_t work_cv;             /* flusher waits: work queued or stop */
+    uv_cond_t idle_cv;             /* loop waits in drain: a pass ended */
+    rn_sync_req *pend_head;        /* mu: requests for the next pass, FIFO */
+    rn_sync_req *pend_tail;        /* mu */
+    rn_fdref *pend_fds;            /* mu: fds for the next pass (each once) */
+    rn_sync_req *done_head;        /* mu: completed, waiting for the loop, FIFO */
+    rn_sync_req *done_tail;        /* mu */
+    rn_sync_req *free_reqs;        /* mu: recycled request nodes */
+    int in_pass;                   /* mu */
+    int stop;                      /* mu */
     _Atomic uint64_t syncs;        /* flusher writes, anyone reads */
     _Atomic uint64_t sync_waiters; /* flusher writes, anyone reads */
 };
@@ -282,8 +283,8 @@ void rn_log_seg_path(char *buf, size_t len, const char *dir, int64_t base, const
  * message names path and position. */
 int rn_log_pread_full(const rn_fileops *ops, int fd, void *buf, size_t len, uint64_t off,
                       const char *path, rn_err *err);
-int rn_log_pwrite_full(const rn_fileops *ops, int fd, const void *buf, size_t len,
-                       uint64_t off, const char *path, rn_err *err);
+int rn_log_pwrite_full(const rn_fileops *ops, int fd, const void *buf, size_t len, uint64_t off,
+                       const char *path, rn_err *err);
 
 /* A window over segment s of partition p, bounded by s->size. */
 void rn_log_win_init(rn_win *w, rn_partition *p, rn_segment *s, size_t chunk);
@@ -301,8 +302,7 @@ typedef struct rn_batch_info {
 
 /* Reads the header of the batch at pos of s (within s->size) through w and checks its
  * length and magic; RN_ECORRUPT if they are wrong. */
-int rn_log_seg_batch_at(rn_win *w, rn_segment *s, uint32_t pos, rn_batch_info *bi,
-                        rn_err *err);
+int rn_log_seg_batch_at(rn_win *w, rn_segment *s, uint32_t pos, rn_batch_info *bi, rn_err *err);
 
 /* Allocates an empty segment struct for base with a new fdref owning fd. On failure
  * closes fd. */
@@ -323,16 +323,17 @@ void rn_log_seg_note_batch(rn_segment *s, uint32_t pos, const rn_batch_info *bi,
  * contiguous offsets), and rebuilds s's state and indexes. Sets *bad_pos to the first
  * bad byte position and *reason to why, or *bad_pos = file_size if all is well. Fails
  * only on I/O errors. */
-int rn_log_seg_recover_scan(rn_partition *p, rn_segment *s, uint64_t file_size,
-                            uint64_t *bad_pos, const char **reason, rn_err *err);
+int rn_log_seg_recover_scan(rn_partition *p, rn_segment *s, uint64_t file_size, uint64_t *bad_pos,
+                            const char **reason, rn_err *err);
 
 /* Checks that the segment summary loaded from its index matches the .log: the last
  * batch sits at last_pos, ends at size, has a good CRC and ends at next. */
 int rn_log_seg_verify_tail(rn_partition *p, rn_segment *s, int *ok, rn_err *err);
 
 /* Finds the first batch of s whose last offset >= offset, starting from the offset
- * index. *pos = its position, or s->size if there is none. */
-int rn_log_seg_locate(rn_partition *p, rn_segment *s, int64_t offset, uint32_t *pos,
+ * index. *pos = its position and *len (if not NULL) its length, or s->size and 0 if
+ * there is none. */
+int rn_log_seg_locate(rn_partition *p, rn_segment *s, int64_t offset, uint32_t *pos, uint32_t *len,
                       rn_err *err);
 
 /* ------------------------------------------------------------------ index.c */
@@ -384,8 +385,9 @@ void rn_log_flush_stop(rn_log *log);
 
 /* ------------------------------------------------------------------ partition.c */
 
-/* Closes p (drain, final sync, save indexes), unlinks it from the log's list, frees. */
-void rn_log_partition_free(rn_partition *p);
+/* Closes p: unlinks it from the log's list, hands its dirty files to the flusher, drains
+ * (callbacks run), saves index files unless save_indexes is 0 (removal), frees it. */
+void rn_log_partition_free(rn_partition *p, int save_indexes);
 
 /* Unlinks every file in dir, then removes dir. A missing dir is fine. */
 int rn_log_remove_tree(rn_log *log, const char *dir, rn_err *err);

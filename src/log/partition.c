@@ -48,11 +48,9 @@ static char *dup_printf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return NULL;
+    if (n < 0) return NULL;
     char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -64,8 +62,7 @@ static char *dup_printf(const char *fmt, ...)
 static int topic_ok(const char *t)
 {
     size_t n = t ? strlen(t) : 0;
-    if (n == 0 || n > 249 || !strcmp(t, ".") || !strcmp(t, ".."))
-        return 0;
+    if (n == 0 || n > 249 || !strcmp(t, ".") || !strcmp(t, "..")) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = t[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -88,8 +85,7 @@ static int io_code(int e)
 static int64_t mtime_ms(int fd)
 {
     struct stat st;
-    if (fstat(fd, &st) != 0)
-        return -1;
+    if (fstat(fd, &st) != 0) return -1;
     return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
@@ -109,14 +105,12 @@ static int32_t find_seg(const rn_partition *p, int64_t offset)
 
 static int segs_reserve(rn_partition *p, int32_t n, rn_err *err)
 {
-    if (p->nsegs + n <= p->cap_segs)
-        return RN_OK;
+    if (p->nsegs + n <= p->cap_segs) return RN_OK;
     int32_t cap = p->cap_segs ? p->cap_segs * 2 : 8;
     while (cap < p->nsegs + n)
         cap *= 2;
     rn_segment **segs = realloc(p->segs, (size_t)cap * sizeof *segs);
-    if (!segs)
-        return rn_err_set(err, RN_ENOMEM, "%s: no memory for the segment list", p->dir);
+    if (!segs) return rn_err_set(err, RN_ENOMEM, "%s: no memory for the segment list", p->dir);
     p->segs = segs;
     p->cap_segs = cap;
     return RN_OK;
@@ -126,13 +120,11 @@ static int segs_reserve(rn_partition *p, int32_t n, rn_err *err)
 static int create_segment(rn_partition *p, int64_t base, rn_err *err)
 {
     int rc = segs_reserve(p, 1, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     char path[PATH_MAX];
     rn_log_seg_path(path, sizeof path, p->dir, base, ".log");
     int fd = p->log->ops->open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return rn_err_set(err, io_code(errno), "%s: create: %s", path, strerror(errno));
+    if (fd < 0) return rn_err_set(err, io_code(errno), "%s: create: %s", path, strerror(errno));
     rn_segment *s;
     if ((rc = rn_log_seg_new(p, base, fd, path, &s, err))) {
         p->log->ops->unlink(path);
@@ -175,8 +167,7 @@ static int read_lso(rn_partition *p, int64_t *out, rn_err *err)
     *out = -1;
     int fd = ops->open(path, O_RDONLY, 0);
     if (fd < 0) {
-        if (errno == ENOENT)
-            return RN_OK;
+        if (errno == ENOENT) return RN_OK;
         return rn_err_set(err, RN_EIO, "%s: open: %s", path, strerror(errno));
     }
     ssize_t n;
@@ -185,8 +176,7 @@ static int read_lso(rn_partition *p, int64_t *out, rn_err *err)
     while (n < 0 && errno == EINTR);
     int e = errno;
     ops->close(fd);
-    if (n < 0)
-        return rn_err_set(err, RN_EIO, "%s: read: %s", path, strerror(e));
+    if (n < 0) return rn_err_set(err, RN_EIO, "%s: read: %s", path, strerror(e));
     buf[n] = '\0';
     char *end;
     errno = 0;
@@ -210,8 +200,7 @@ static int write_lso(rn_partition *p, int64_t v, rn_err *err)
     snprintf(path, sizeof path, "%s/%s", p->dir, RN_LSO_FILE);
     int len = snprintf(buf, sizeof buf, "%" PRId64 "\n", v);
     int fd = ops->open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return rn_err_set(err, io_code(errno), "%s: create: %s", tmp, strerror(errno));
+    if (fd < 0) return rn_err_set(err, io_code(errno), "%s: create: %s", tmp, strerror(errno));
     int rc = rn_log_pwrite_full(ops, fd, buf, (size_t)len, 0, tmp, err);
     if (rc == RN_OK && ops->fdatasync(fd) != 0)
         rc = rn_err_set(err, RN_EIO, "%s: fdatasync: %s", tmp, strerror(errno));
@@ -242,8 +231,7 @@ static int push_base(int64_t **arr, size_t *n, size_t *cap, int64_t v)
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 16;
         int64_t *a = realloc(*arr, c * sizeof *a);
-        if (!a)
-            return -1;
+        if (!a) return -1;
         *arr = a;
         *cap = c;
     }
@@ -261,14 +249,11 @@ static int cmp_i64(const void *a, const void *b)
 static int64_t parse_seg_name(const char *name, const char *ext)
 {
     size_t n = strlen(name), el = strlen(ext);
-    if (n != 20 + el || strcmp(name + 20, ext) != 0)
-        return -1;
+    if (n != 20 + el || strcmp(name + 20, ext) != 0) return -1;
     int64_t v = 0;
     for (int i = 0; i < 20; i++) {
-        if (name[i] < '0' || name[i] > '9')
-            return -1;
-        if (v > (INT64_MAX - (name[i] - '0')) / 10)
-            return -1;
+        if (name[i] < '0' || name[i] > '9') return -1;
+        if (v > (INT64_MAX - (name[i] - '0')) / 10) return -1;
         v = v * 10 + (name[i] - '0');
     }
     return v;
@@ -278,20 +263,17 @@ static int64_t parse_seg_name(const char *name, const char *ext)
 static int list_segments(rn_partition *p, name_list *nl, rn_err *err)
 {
     DIR *d = opendir(p->dir);
-    if (!d)
-        return rn_err_set(err, RN_EIO, "%s: opendir: %s", p->dir, strerror(errno));
+    if (!d) return rn_err_set(err, RN_EIO, "%s: opendir: %s", p->dir, strerror(errno));
     int rc = RN_OK;
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *nm = de->d_name;
         int64_t b;
         if ((b = parse_seg_name(nm, ".log")) >= 0) {
-            if (push_base(&nl->logs, &nl->nlogs, &nl->cap_logs, b))
-                goto nomem;
+            if (push_base(&nl->logs, &nl->nlogs, &nl->cap_logs, b)) goto nomem;
         } else if ((b = parse_seg_name(nm, ".index")) >= 0 ||
                    (b = parse_seg_name(nm, ".timeindex")) >= 0) {
-            if (push_base(&nl->idx, &nl->nidx, &nl->cap_idx, b))
-                goto nomem;
+            if (push_base(&nl->idx, &nl->nidx, &nl->cap_idx, b)) goto nomem;
         } else if (!strcmp(nm, RN_LSO_TMP_FILE)) {
             char path[PATH_MAX];
             snprintf(path, sizeof path, "%s/%s", p->dir, nm);
@@ -303,27 +285,23 @@ nomem:
     rc = rn_err_set(err, RN_ENOMEM, "%s: no memory for the file list", p->dir);
 out:
     closedir(d);
-    if (rc == RN_OK)
-        qsort(nl->logs, nl->nlogs, sizeof *nl->logs, cmp_i64);
+    if (rc == RN_OK && nl->nlogs) qsort(nl->logs, nl->nlogs, sizeof *nl->logs, cmp_i64);
     return rc;
 }
 
 /* Opens segment file base (existing) and brings it to a trusted state: for a closed
  * segment, from its index files if they are current, else by a full scan; for the last
  * one, always by a full scan. A torn or corrupt tail is truncated; *truncated says so. */
-static int open_segment(rn_partition *p, int64_t base, int is_last, int *truncated,
-                        rn_err *err)
+static int open_segment(rn_partition *p, int64_t base, int is_last, int *truncated, rn_err *err)
 {
     const rn_fileops *ops = p->log->ops;
     char path[PATH_MAX];
     rn_log_seg_path(path, sizeof path, p->dir, base, ".log");
     *truncated = 0;
     int rc = segs_reserve(p, 1, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int fd = ops->open(path, O_RDWR, 0);
-    if (fd < 0)
-        return rn_err_set(err, RN_EIO, "%s: open: %s", path, strerror(errno));
+    if (fd < 0) return rn_err_set(err, RN_EIO, "%s: open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         rc = rn_err_set(err, RN_EIO, "%s: fstat: %s", path, strerror(errno));
@@ -331,27 +309,22 @@ static int open_segment(rn_partition *p, int64_t base, int is_last, int *truncat
         return rc;
     }
     rn_segment *s;
-    if ((rc = rn_log_seg_new(p, base, fd, path, &s, err)))
-        return rc;
+    if ((rc = rn_log_seg_new(p, base, fd, path, &s, err))) return rc;
     p->segs[p->nsegs++] = s; /* owned by p from here on, also on failure */
     uint64_t fsize = (uint64_t)st.st_size;
 
     int ok = 0;
     int64_t created = -1;
-    if ((rc = rn_log_index_load(p, s, fsize, &ok, &created, err)))
-        return rc;
-    if (ok && !is_last && (rc = rn_log_seg_verify_tail(p, s, &ok, err)))
-        return rc;
-    if (ok && !is_last)
-        return RN_OK;
+    if ((rc = rn_log_index_load(p, s, fsize, &ok, &created, err))) return rc;
+    if (ok && !is_last && (rc = rn_log_seg_verify_tail(p, s, &ok, err))) return rc;
+    if (ok && !is_last) return RN_OK;
 
     /* Scan: the active segment always (it may hold a torn tail after a crash), a
      * closed one whose index is stale (its shutdown was not clean either, so it gets
      * the same CRC check rather than a header-only rebuild). */
     uint64_t bad;
     const char *why;
-    if ((rc = rn_log_seg_recover_scan(p, s, fsize, &bad, &why, err)))
-        return rc;
+    if ((rc = rn_log_seg_recover_scan(p, s, fsize, &bad, &why, err))) return rc;
     if (why) {
         RN_WARN("log: %s: truncating at byte %" PRIu64 " of %" PRIu64 ": %s", path, bad, fsize,
                 why);
@@ -365,8 +338,17 @@ static int open_segment(rn_partition *p, int64_t base, int is_last, int *truncat
     s->created_ms = created >= 0 ? created : (s->size ? mtime_ms(fd) : -1);
     if (!is_last && !*truncated) {
         rn_err ierr;
-        if (rn_log_index_save(p, s, &ierr))
-            RN_WARN("log: %s", ierr.msg);
+        if (rn_log_index_save(p, s, &ierr)) RN_WARN("log: %s", ierr.msg);
+    } else if (ok && !*truncated) {
+        s->index_saved = 1; /* a clean close's files: they match what the scan found */
+    } else {
+        /* Stale files of what is now the active segment: remove them, so appends can
+         * never bring the .log back to the size they claim to describe. */
+        char ipath[PATH_MAX];
+        rn_log_seg_path(ipath, sizeof ipath, p->dir, base, ".index");
+        ops->unlink(ipath);
+        rn_log_seg_path(ipath, sizeof ipath, p->dir, base, ".timeindex");
+        ops->unlink(ipath);
     }
     return RN_OK;
 }
@@ -376,14 +358,12 @@ static int recover(rn_partition *p, rn_err *err)
     name_list nl = {0};
     int64_t lso;
     int rc = list_segments(p, &nl, err);
-    if (rc)
-        goto out;
-    if ((rc = read_lso(p, &lso, err)))
-        goto out;
+    if (rc) goto out;
+    if ((rc = read_lso(p, &lso, err))) goto out;
 
     /* Index files without a .log are leftovers of a deletion. */
     for (size_t i = 0; i < nl.nidx; i++) {
-        if (!bsearch(&nl.idx[i], nl.logs, nl.nlogs, sizeof *nl.logs, cmp_i64)) {
+        if (!nl.nlogs || !bsearch(&nl.idx[i], nl.logs, nl.nlogs, sizeof *nl.logs, cmp_i64)) {
             char path[PATH_MAX];
             rn_log_seg_path(path, sizeof path, p->dir, nl.idx[i], ".index");
             p->log->ops->unlink(path);
@@ -411,8 +391,7 @@ static int recover(rn_partition *p, rn_err *err)
             }
         }
         int truncated;
-        if ((rc = open_segment(p, base, i + 1 == nl.nlogs, &truncated, err)))
-            goto out;
+        if ((rc = open_segment(p, base, i + 1 == nl.nlogs, &truncated, err))) goto out;
         p->size_bytes += active_seg(p)->size;
         if (truncated && i + 1 < nl.nlogs) {
             /* Later segments continue a log that no longer reaches them. */
@@ -425,8 +404,7 @@ static int recover(rn_partition *p, rn_err *err)
         }
     }
 
-    if (p->nsegs == 0 && (rc = create_segment(p, lso > 0 ? lso : 0, err)))
-        goto out;
+    if (p->nsegs == 0 && (rc = create_segment(p, lso > 0 ? lso : 0, err))) goto out;
     p->log_start = lso > p->segs[0]->base ? lso : p->segs[0]->base;
     if (p->log_start > active_seg(p)->next) {
         /* The start offset was made durable but data below it was not (a crash after
@@ -441,8 +419,7 @@ static int recover(rn_partition *p, rn_err *err)
             rn_log_seg_free(p->log, s);
         }
         p->size_bytes = 0;
-        if ((rc = create_segment(p, p->log_start, err)))
-            goto out;
+        if ((rc = create_segment(p, p->log_start, err))) goto out;
     }
     drop_below_start(p);
 out:
@@ -468,16 +445,14 @@ static void destroy(rn_partition *p)
 static rn_partition *find_open(rn_log *log, const char *name)
 {
     for (rn_partition *q = log->parts; q; q = q->next_open)
-        if (!strcmp(q->name, name))
-            return q;
+        if (!strcmp(q->name, name)) return q;
     return NULL;
 }
 
 rn_partition *rn_log_find(rn_log *log, const char *topic, int32_t index)
 {
     char name[300];
-    if (!log || !topic_ok(topic) || index < 0)
-        return NULL;
+    if (!log || !topic_ok(topic) || index < 0) return NULL;
     snprintf(name, sizeof name, "%s-%" PRId32, topic, index);
     return find_open(log, name);
 }
@@ -485,11 +460,9 @@ rn_partition *rn_log_find(rn_log *log, const char *topic, int32_t index)
 static int fsync_path(const rn_fileops *ops, const char *path, rn_err *err)
 {
     int fd = ops->open(path, O_RDONLY | O_DIRECTORY, 0);
-    if (fd < 0)
-        return rn_err_set(err, RN_EIO, "%s: open: %s", path, strerror(errno));
+    if (fd < 0) return rn_err_set(err, RN_EIO, "%s: open: %s", path, strerror(errno));
     int rc = RN_OK;
-    if (ops->fsync(fd) != 0)
-        rc = rn_err_set(err, RN_EIO, "%s: fsync: %s", path, strerror(errno));
+    if (ops->fsync(fd) != 0) rc = rn_err_set(err, RN_EIO, "%s: fsync: %s", path, strerror(errno));
     ops->close(fd);
     return rc;
 }
@@ -509,8 +482,7 @@ int rn_partition_open(rn_log *log, const char *topic, int32_t index, const rn_lo
         return rn_err_set(err, RN_EINVAL, "log: %s-%" PRId32 ": bad config", topic, index);
 
     rn_partition *p = calloc(1, sizeof *p);
-    if (!p)
-        return rn_err_set(err, RN_ENOMEM, "log: no memory for a partition");
+    if (!p) return rn_err_set(err, RN_ENOMEM, "log: no memory for a partition");
     p->log = log;
     p->index = index;
     p->cfg = *cfg;
@@ -548,8 +520,7 @@ int rn_partition_open(rn_log *log, const char *topic, int32_t index, const rn_lo
         goto fail;
     }
 
-    if ((rc = recover(p, err)))
-        goto fail;
+    if ((rc = recover(p, err))) goto fail;
 
     if (created) {
         /* Creating a partition is rare (CreateTopics, start-up), so its directory entries
@@ -558,8 +529,7 @@ int rn_partition_open(rn_log *log, const char *topic, int32_t index, const rn_lo
             rc = rn_err_set(err, RN_EIO, "%s: fsync: %s", p->dir, strerror(errno));
             goto fail;
         }
-        if ((rc = fsync_path(log->ops, log->topics_dir, err)))
-            goto fail;
+        if ((rc = fsync_path(log->ops, log->topics_dir, err))) goto fail;
         p->dir_dirty = 0;
     }
 
@@ -575,7 +545,7 @@ fail:
     return rc;
 }
 
-void rn_log_partition_free(rn_partition *p)
+void rn_log_partition_free(rn_partition *p, int save_indexes)
 {
     rn_log *log = p->log;
     p->closing = 1;
@@ -587,10 +557,11 @@ void rn_log_partition_free(rn_partition *p)
     }
     /* Final sync of what was written, through the flusher so a failure poisons the
      * partition like any other; then wait for every pass (callbacks run here). */
-    if (!atomic_load(&p->poisoned))
-        rn_log_flush_background(p, NULL);
+    if (!atomic_load(&p->poisoned)) rn_log_flush_background(p, NULL);
     rn_log_flush_drain(log);
-    if (!atomic_load(&p->poisoned)) {
+    if (!save_indexes) {
+        /* about to be deleted */
+    } else if (!atomic_load(&p->poisoned)) {
         for (int32_t i = 0; i < p->nsegs; i++) {
             rn_err ierr;
             if (!p->segs[i]->index_saved && rn_log_index_save(p, p->segs[i], &ierr))
@@ -605,9 +576,8 @@ void rn_log_partition_free(rn_partition *p)
 
 void rn_partition_close(rn_partition *p)
 {
-    if (!p || p->closing)
-        return;
-    rn_log_partition_free(p);
+    if (!p || p->closing) return;
+    rn_log_partition_free(p, 1);
 }
 
 /* Removes a directory of plain files. */
@@ -615,16 +585,14 @@ static int remove_tree(const rn_fileops *ops, const char *dir, rn_err *err)
 {
     DIR *d = opendir(dir);
     if (!d) {
-        if (errno == ENOENT)
-            return RN_OK;
+        if (errno == ENOENT) return RN_OK;
         return rn_err_set(err, RN_EIO, "%s: opendir: %s", dir, strerror(errno));
     }
     int rc = RN_OK;
     struct dirent *de;
     char path[PATH_MAX];
     while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         if (ops->unlink(path) != 0 && errno != ENOENT && rc == RN_OK)
             rc = rn_err_set(err, RN_EIO, "%s: unlink: %s", path, strerror(errno));
@@ -646,28 +614,24 @@ int rn_partition_remove(rn_log *log, const char *topic, int32_t index, rn_err *e
         return rn_err_set(err, RN_EINVAL, "log: bad partition %s-%" PRId32,
                           topic ? topic : "(null)", index);
     rn_partition *p = rn_log_find(log, topic, index);
-    if (p)
-        rn_log_partition_free(p);
+    if (p) rn_log_partition_free(p, 0);
     char dir[PATH_MAX - 16], gone[PATH_MAX]; /* rn_log_open bounds the data dir's length */
     snprintf(dir, sizeof dir, "%s/%s-%" PRId32, log->topics_dir, topic, index);
     snprintf(gone, sizeof gone, "%s%s", dir, RN_DELETED_SUFFIX);
     /* Rename first, so a crash part-way leaves a name rn_log_list_dirs skips and
      * rn_log_open finishes removing, never a half-empty partition. */
     if (log->ops->rename(dir, gone) != 0) {
-        if (errno == ENOENT)
-            return RN_OK;
+        if (errno == ENOENT) return RN_OK;
         return rn_err_set(err, RN_EIO, "%s: rename: %s", dir, strerror(errno));
     }
     rn_err ferr;
-    if (fsync_path(log->ops, log->topics_dir, &ferr))
-        RN_WARN("log: %s", ferr.msg);
+    if (fsync_path(log->ops, log->topics_dir, &ferr)) RN_WARN("log: %s", ferr.msg);
     return remove_tree(log->ops, gone, err);
 }
 
 void rn_partition_set_config(rn_partition *p, const rn_log_config *cfg)
 {
-    if (p && cfg && cfg_ok(cfg))
-        p->cfg = *cfg;
+    if (p && cfg && cfg_ok(cfg)) p->cfg = *cfg;
 }
 
 /* ------------------------------------------------------------------ accessors */
@@ -707,11 +671,9 @@ static int roll(rn_partition *p, rn_err *err)
 {
     rn_segment *old = active_seg(p);
     rn_err ierr;
-    if (rn_log_index_save(p, old, &ierr))
-        RN_WARN("log: %s (rebuilt at the next open)", ierr.msg);
+    if (rn_log_index_save(p, old, &ierr)) RN_WARN("log: %s (rebuilt at the next open)", ierr.msg);
     int rc = create_segment(p, old->next, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rn_log_flush_background(p, old);
     return RN_OK;
 }
@@ -722,10 +684,8 @@ static int roll_due(const rn_partition *p, const rn_segment *s, size_t len, int3
     if (s->size == 0)
         return 0; /* a batch larger than segment.bytes still gets a segment of its own */
     uint64_t limit = (uint64_t)p->cfg.segment_bytes;
-    if (limit > UINT32_MAX)
-        limit = UINT32_MAX; /* positions are 32-bit */
-    if ((uint64_t)s->size + len > limit)
-        return 1;
+    if (limit > UINT32_MAX) limit = UINT32_MAX; /* positions are 32-bit */
+    if ((uint64_t)s->size + len > limit) return 1;
     if (p->cfg.segment_ms > 0 && s->created_ms >= 0 && now - s->created_ms > p->cfg.segment_ms)
         return 1;
     return (uint64_t)(s->next - s->base) + (uint64_t)lod > UINT32_MAX;
@@ -737,26 +697,26 @@ int rn_partition_append(rn_partition *p, uint8_t *batch, size_t len, int64_t max
     if (!p || !batch || p->closing)
         return rn_err_set(err, RN_EINVAL, "log: append to a closed partition");
     if (atomic_load(&p->poisoned))
-        return rn_err_set(err, RN_EIO, "%s: an earlier sync or write failed; no writes "
-                                       "until the partition is reopened", p->dir);
+        return rn_err_set(err, RN_EIO,
+                          "%s: an earlier sync or write failed; no writes "
+                          "until the partition is reopened",
+                          p->dir);
     if (len < RN_BATCH_HDR_LEN || len > INT32_MAX ||
         rn_be32_load(batch + RN_BATCH_OFF_LENGTH) + (uint64_t)RN_BATCH_LOG_OVERHEAD != len ||
         batch[RN_BATCH_OFF_MAGIC] != 2 || (int32_t)rn_be32_load(batch + RN_BATCH_OFF_LOD) < 0)
-        return rn_err_set(err, RN_EINVAL, "%s: append: not a RecordBatch v2 of %zu bytes",
-                          p->dir, len);
+        return rn_err_set(err, RN_EINVAL, "%s: append: not a RecordBatch v2 of %zu bytes", p->dir,
+                          len);
     int32_t lod = (int32_t)rn_be32_load(batch + RN_BATCH_OFF_LOD);
 
     rn_segment *s = active_seg(p);
     int64_t now = rn_now_ms();
     if (roll_due(p, s, len, lod, now)) {
         int rc = roll(p, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         s = active_seg(p);
     }
 
-    rn_batch_info bi = {.base = s->next, .len = (uint32_t)len, .lod = lod,
-                        .max_ts = max_timestamp};
+    rn_batch_info bi = {.base = s->next, .len = (uint32_t)len, .lod = lod, .max_ts = max_timestamp};
     rn_be64_store(batch, (uint64_t)bi.base);
     rn_be32_store(batch + RN_BATCH_OFF_EPOCH, 0);
     uint32_t pos = s->size;
@@ -772,41 +732,29 @@ int rn_partition_append(rn_partition *p, uint8_t *batch, size_t len, int64_t max
         }
         return rc;
     }
-    if (s->size == 0)
-        s->created_ms = now;
+    if (s->size == 0) s->created_ms = now;
     rn_log_seg_note_batch(s, pos, &bi, p->cfg.index_interval_bytes);
     s->dirty = 1;
     p->size_bytes += (int64_t)len;
     p->log->appends++;
-    if (base_offset)
-        *base_offset = bi.base;
+    if (base_offset) *base_offset = bi.base;
     return RN_OK;
 }
 
 /* ------------------------------------------------------------------ read */
 
 /* Reads whole batches of s from pos into out, at most *budget bytes unless *first (then
- * the first batch whole, whatever its size). Sets *at_end when the read reached the end
- * of the segment. */
-static int read_from(rn_partition *p, rn_segment *s, uint32_t pos, size_t *budget, int *first,
-                     rn_buf *out, int *at_end, rn_err *err)
+ * the first batch, of first_len bytes, whole whatever its size). Sets *at_end when the
+ * read reached the end of the segment. */
+static int read_from(rn_partition *p, rn_segment *s, uint32_t pos, uint32_t first_len,
+                     size_t *budget, int *first, rn_buf *out, int *at_end, rn_err *err)
 {
     *at_end = 0;
     size_t want = *budget;
-    if (*first) {
-        rn_win w;
-        rn_batch_info bi;
-        rn_log_win_init(&w, p, s, RN_BATCH_HDR_LEN);
-        int rc = rn_log_seg_batch_at(&w, s, pos, &bi, err);
-        if (rc)
-            return rc;
-        if (want < bi.len)
-            want = bi.len; /* KIP-74: the first batch always, so consumers progress */
-    }
-    if (want > s->size - pos)
-        want = s->size - pos;
-    if (want < RN_BATCH_HDR_LEN)
-        return RN_OK;
+    if (*first && want < first_len)
+        want = first_len; /* KIP-74: the first batch always, so consumers progress */
+    if (want > s->size - pos) want = s->size - pos;
+    if (want < RN_BATCH_HDR_LEN) return RN_OK;
     size_t start = out->len;
     uint8_t *dst = rn_buf_extend(out, want);
     if (!dst)
@@ -825,8 +773,7 @@ static int read_from(rn_partition *p, rn_segment *s, uint32_t pos, size_t *budge
             return rn_err_set(err, RN_ECORRUPT, "%s: bad batch length at byte %zu", s->f->path,
                               pos + q);
         }
-        if ((size_t)blen + RN_BATCH_LOG_OVERHEAD > want - q)
-            break;
+        if ((size_t)blen + RN_BATCH_LOG_OVERHEAD > want - q) break;
         q += (size_t)blen + RN_BATCH_LOG_OVERHEAD;
     }
     out->len = start + q;
@@ -838,8 +785,7 @@ static int read_from(rn_partition *p, rn_segment *s, uint32_t pos, size_t *budge
     return RN_OK;
 }
 
-int rn_partition_read(rn_partition *p, int64_t offset, size_t max_bytes, rn_buf *out,
-                      rn_err *err)
+int rn_partition_read(rn_partition *p, int64_t offset, size_t max_bytes, rn_buf *out, rn_err *err)
 {
     if (!p || !out || p->closing)
         return rn_err_set(err, RN_EINVAL, "log: read from a closed partition");
@@ -852,24 +798,20 @@ int rn_partition_read(rn_partition *p, int64_t offset, size_t max_bytes, rn_buf 
     int first = 1;
     for (int32_t i = find_seg(p, offset); i < p->nsegs; i++) {
         rn_segment *s = p->segs[i];
-        uint32_t pos = 0;
+        uint32_t pos = 0, first_len = 0;
         int rc, at_end;
-        if (first && (rc = rn_log_seg_locate(p, s, offset, &pos, err)))
-            return rc;
-        if (pos >= s->size)
-            continue; /* offset lies past this segment's batches (or in a gap) */
-        if ((rc = read_from(p, s, pos, &budget, &first, out, &at_end, err)))
-            return rc;
-        if (!at_end || budget < RN_BATCH_HDR_LEN)
-            break;
+        if (first && (rc = rn_log_seg_locate(p, s, offset, &pos, &first_len, err))) return rc;
+        if (pos >= s->size) continue; /* offset lies past this segment's batches (or in a gap) */
+        if ((rc = read_from(p, s, pos, first_len, &budget, &first, out, &at_end, err))) return rc;
+        if (!at_end || budget < RN_BATCH_HDR_LEN) break;
     }
     return RN_OK;
 }
 
 /* ------------------------------------------------------------------ offset for time */
 
-int rn_partition_offset_for_time(rn_partition *p, int64_t ts, int64_t *offset,
-                                 int64_t *found_ts, rn_err *err)
+int rn_partition_offset_for_time(rn_partition *p, int64_t ts, int64_t *offset, int64_t *found_ts,
+                                 rn_err *err)
 {
     if (!p || !offset || !found_ts)
         return rn_err_set(err, RN_EINVAL, "log: offset_for_time: bad arguments");
@@ -877,21 +819,17 @@ int rn_partition_offset_for_time(rn_partition *p, int64_t ts, int64_t *offset,
     *found_ts = -1;
     for (int32_t i = find_seg(p, p->log_start); i < p->nsegs; i++) {
         rn_segment *s = p->segs[i];
-        if (s->size == 0 || s->max_ts < ts)
-            continue;
+        if (s->size == 0 || s->max_ts < ts) continue;
         int64_t from = s->base + rn_log_index_time_floor(s, ts);
-        if (from < p->log_start)
-            from = p->log_start;
+        if (from < p->log_start) from = p->log_start;
         uint32_t pos;
-        int rc = rn_log_seg_locate(p, s, from, &pos, err);
-        if (rc)
-            return rc;
+        int rc = rn_log_seg_locate(p, s, from, &pos, NULL, err);
+        if (rc) return rc;
         rn_win w;
         rn_log_win_init(&w, p, s, 16 * 1024);
         while (pos < s->size) {
             rn_batch_info bi;
-            if ((rc = rn_log_seg_batch_at(&w, s, pos, &bi, err)))
-                return rc;
+            if ((rc = rn_log_seg_batch_at(&w, s, pos, &bi, err))) return rc;
             if (bi.max_ts >= ts) {
                 *offset = bi.base > p->log_start ? bi.base : p->log_start;
                 *found_ts = bi.max_ts;
@@ -913,18 +851,17 @@ int rn_partition_delete_before(rn_partition *p, int64_t offset, rn_err *err)
     if (offset < 0 || offset > end)
         return rn_err_set(err, RN_ERANGE, "%s: delete_before %" PRId64 " is past the end %" PRId64,
                           p->dir, offset, end);
-    if (offset <= p->log_start)
-        return RN_OK;
+    if (offset <= p->log_start) return RN_OK;
     int rc = write_lso(p, offset, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     p->log_start = offset;
     drop_below_start(p);
     return RN_OK;
 }
 
 /* The time retention.ms measures a segment by: its largest timestamp, or when it has
- * none (clients sending -1), its creation time. */
+ * none (clients sending -1), its creation time; -1 if neither is known (never expires
+ * by time). */
 static int64_t seg_time(const rn_segment *s)
 {
     return s->max_ts >= 0 ? s->max_ts : s->created_ms;
@@ -932,19 +869,18 @@ static int64_t seg_time(const rn_segment *s)
 
 int rn_partition_apply_retention(rn_partition *p, int64_t now_ms, rn_err *err)
 {
-    if (!p || p->closing)
-        return rn_err_set(err, RN_EINVAL, "log: retention on a closed partition");
+    if (!p || p->closing) return rn_err_set(err, RN_EINVAL, "log: retention on a closed partition");
     rn_segment *s = active_seg(p);
     if (s->size > 0 && p->cfg.segment_ms > 0 && s->created_ms >= 0 &&
         now_ms - s->created_ms > p->cfg.segment_ms) {
         int rc = roll(p, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     int deleted = 0;
     /* Oldest first, stopping at the first segment to keep (Kafka deletes a prefix). */
     if (p->cfg.retention_ms >= 0) {
-        while (p->nsegs > 1 && seg_time(p->segs[0]) < now_ms - p->cfg.retention_ms) {
+        while (p->nsegs > 1 && seg_time(p->segs[0]) >= 0 &&
+               seg_time(p->segs[0]) < now_ms - p->cfg.retention_ms) {
             drop_segment(p, 0);
             deleted++;
         }
@@ -958,7 +894,6 @@ int rn_partition_apply_retention(rn_partition *p, int64_t now_ms, rn_err *err)
             deleted++;
         }
     }
-    if (p->log_start < p->segs[0]->base)
-        p->log_start = p->segs[0]->base;
+    if (p->log_start < p->segs[0]->base) p->log_start = p->segs[0]->base;
     return deleted;
 }

@@ -43,30 +43,27 @@ int rn_log_pread_full(const rn_fileops *ops, int fd, void *buf, size_t len, uint
     while (done < len) {
         ssize_t n = ops->pread(fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return rn_err_set(err, RN_EIO, "%s: read at byte %" PRIu64 ": %s", path,
-                              off + done, strerror(errno));
+            if (errno == EINTR) continue;
+            return rn_err_set(err, RN_EIO, "%s: read at byte %" PRIu64 ": %s", path, off + done,
+                              strerror(errno));
         }
         if (n == 0)
-            return rn_err_set(err, RN_ECORRUPT, "%s: unexpected end of file at byte %" PRIu64,
-                              path, off + done);
+            return rn_err_set(err, RN_ECORRUPT, "%s: unexpected end of file at byte %" PRIu64, path,
+                              off + done);
         done += (size_t)n;
     }
     return RN_OK;
 }
 
-int rn_log_pwrite_full(const rn_fileops *ops, int fd, const void *buf, size_t len,
-                       uint64_t off, const char *path, rn_err *err)
+int rn_log_pwrite_full(const rn_fileops *ops, int fd, const void *buf, size_t len, uint64_t off,
+                       const char *path, rn_err *err)
 {
     size_t done = 0;
     while (done < len) {
-        ssize_t n = ops->pwrite(fd, (const uint8_t *)buf + done, len - done,
-                                (off_t)(off + done));
+        ssize_t n = ops->pwrite(fd, (const uint8_t *)buf + done, len - done, (off_t)(off + done));
         if (n < 0) {
             int e = errno;
-            if (e == EINTR)
-                continue;
+            if (e == EINTR) continue;
             int code = (e == ENOSPC || e == EDQUOT) ? RN_ENOSPC : RN_EIO;
             return rn_err_set(err, code, "%s: write at byte %" PRIu64 ": %s", path, off + done,
                               strerror(e));
@@ -102,21 +99,19 @@ int rn_log_win_get(rn_win *w, uint64_t pos, size_t n, const uint8_t **out, rn_er
     if (pos > w->limit || n > w->limit - pos) {
         rn_log_seg_path(path, sizeof path, w->dir, w->base, ".log");
         return rn_err_set(err, RN_ECORRUPT,
-                          "%s: %zu bytes at byte %" PRIu64 " run past the end (%" PRIu64 ")",
-                          path, n, pos, w->limit);
+                          "%s: %zu bytes at byte %" PRIu64 " run past the end (%" PRIu64 ")", path,
+                          n, pos, w->limit);
     }
     if (pos >= w->off && pos + n <= w->off + w->len) {
         *out = w->buf + (pos - w->off);
         return RN_OK;
     }
     size_t want = n > w->chunk ? n : w->chunk;
-    if (want > w->limit - pos)
-        want = (size_t)(w->limit - pos);
+    if (want > w->limit - pos) want = (size_t)(w->limit - pos);
     w->len = 0;
     rn_log_seg_path(path, sizeof path, w->dir, w->base, ".log");
     int rc = rn_log_pread_full(w->ops, w->fd, w->buf, want, pos, path, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     w->off = pos;
     w->len = want;
     *out = w->buf;
@@ -130,10 +125,9 @@ static int win_crc(rn_win *w, uint64_t from, uint64_t to, uint32_t *crc, rn_err 
     uint32_t c = 0;
     while (from < to) {
         size_t n = to - from > w->cap ? w->cap : (size_t)(to - from);
-        const uint8_t *p;
+        const uint8_t *p = NULL;
         int rc = rn_log_win_get(w, from, n, &p, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         c = rn_crc32c(c, p, n);
         from += n;
     }
@@ -148,16 +142,12 @@ static int win_crc(rn_win *w, uint64_t from, uint64_t to, uint32_t *crc, rn_err 
 static const char *parse_hdr(const uint8_t *h, uint64_t room, rn_batch_info *bi)
 {
     int32_t blen = (int32_t)rn_be32_load(h + RN_BATCH_OFF_LENGTH);
-    if (blen < RN_BATCH_HDR_LEN - RN_BATCH_LOG_OVERHEAD)
-        return "batchLength too small";
+    if (blen < RN_BATCH_HDR_LEN - RN_BATCH_LOG_OVERHEAD) return "batchLength too small";
     uint64_t total = (uint64_t)blen + RN_BATCH_LOG_OVERHEAD;
-    if (total > room)
-        return "batch runs past the end of the file";
-    if (h[RN_BATCH_OFF_MAGIC] != 2)
-        return "magic is not 2";
+    if (total > room) return "batch runs past the end of the file";
+    if (h[RN_BATCH_OFF_MAGIC] != 2) return "magic is not 2";
     int32_t lod = (int32_t)rn_be32_load(h + RN_BATCH_OFF_LOD);
-    if (lod < 0)
-        return "negative lastOffsetDelta";
+    if (lod < 0) return "negative lastOffsetDelta";
     bi->base = (int64_t)rn_be64_load(h);
     bi->len = (uint32_t)total;
     bi->lod = lod;
@@ -165,19 +155,17 @@ static const char *parse_hdr(const uint8_t *h, uint64_t room, rn_batch_info *bi)
     return NULL;
 }
 
-int rn_log_seg_batch_at(rn_win *w, rn_segment *s, uint32_t pos, rn_batch_info *bi,
-                        rn_err *err)
+int rn_log_seg_batch_at(rn_win *w, rn_segment *s, uint32_t pos, rn_batch_info *bi, rn_err *err)
 {
-    const uint8_t *h;
+    const uint8_t *h = NULL;
     int rc = rn_log_win_get(w, pos, RN_BATCH_HDR_LEN, &h, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     const char *why = parse_hdr(h, s->size - pos, bi);
     if (why) {
         char path[PATH_MAX];
         rn_log_seg_path(path, sizeof path, w->dir, w->base, ".log");
-        return rn_err_set(err, RN_ECORRUPT, "%s: bad batch at byte %" PRIu32 ": %s", path,
-                          pos, why);
+        return rn_err_set(err, RN_ECORRUPT, "%s: bad batch at byte %" PRIu32 ": %s", path, pos,
+                          why);
     }
     return RN_OK;
 }
@@ -213,8 +201,7 @@ int rn_log_seg_new(rn_partition *p, int64_t base, int fd, const char *path, rn_s
 
 void rn_log_seg_free(rn_log *log, rn_segment *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     rn_log_fdref_release(log, s->f);
     free(s->oidx);
     free(s->tidx);
@@ -248,8 +235,7 @@ void rn_log_seg_note_batch(rn_segment *s, uint32_t pos, const rn_batch_info *bi,
         s->max_ts = bi->max_ts;
         s->max_ts_offset = bi->base;
     }
-    if (indexed && s->max_ts_offset >= 0 &&
-        (s->ntidx == 0 || s->max_ts > s->tidx[s->ntidx - 1].ts))
+    if (indexed && s->max_ts_offset >= 0 && (s->ntidx == 0 || s->max_ts > s->tidx[s->ntidx - 1].ts))
         rn_log_index_add_time(s, s->max_ts, (uint32_t)(s->max_ts_offset - s->base));
     s->since_index += bi->len;
     s->last_pos = pos;
@@ -260,8 +246,8 @@ void rn_log_seg_note_batch(rn_segment *s, uint32_t pos, const rn_batch_info *bi,
 
 /* ------------------------------------------------------------------ recovery */
 
-int rn_log_seg_recover_scan(rn_partition *p, rn_segment *s, uint64_t file_size,
-                            uint64_t *bad_pos, const char **reason, rn_err *err)
+int rn_log_seg_recover_scan(rn_partition *p, rn_segment *s, uint64_t file_size, uint64_t *bad_pos,
+                            const char **reason, rn_err *err)
 {
     s->next = s->base;
     s->size = 0;
@@ -283,12 +269,10 @@ int rn_log_seg_recover_scan(rn_partition *p, rn_segment *s, uint64_t file_size,
             why = "torn batch header";
             break;
         }
-        const uint8_t *h;
-        if ((rc = rn_log_win_get(&w, pos, RN_BATCH_HDR_LEN, &h, err)))
-            return rc;
+        const uint8_t *h = NULL;
+        if ((rc = rn_log_win_get(&w, pos, RN_BATCH_HDR_LEN, &h, err))) return rc;
         rn_batch_info bi;
-        if ((why = parse_hdr(h, file_size - pos, &bi)))
-            break;
+        if ((why = parse_hdr(h, file_size - pos, &bi))) break;
         uint32_t stored_crc = rn_be32_load(h + RN_BATCH_OFF_CRC);
         if (pos + bi.len > UINT32_MAX) {
             why = "segment would exceed 4 GiB";
@@ -304,8 +288,7 @@ int rn_log_seg_recover_scan(rn_partition *p, rn_segment *s, uint64_t file_size,
             break;
         }
         uint32_t crc;
-        if ((rc = win_crc(&w, pos + RN_BATCH_OFF_ATTR, pos + bi.len, &crc, err)))
-            return rc;
+        if ((rc = win_crc(&w, pos + RN_BATCH_OFF_ATTR, pos + bi.len, &crc, err))) return rc;
         if (crc != stored_crc) {
             why = "crc mismatch";
             break;
@@ -327,20 +310,15 @@ int rn_log_seg_verify_tail(rn_partition *p, rn_segment *s, int *ok, rn_err *err)
     }
     rn_win w;
     rn_log_win_init(&w, p, s, RN_SCAN_BUF_LEN);
-    const uint8_t *h;
+    const uint8_t *h = NULL;
     int rc = rn_log_win_get(&w, s->last_pos, RN_BATCH_HDR_LEN, &h, err);
-    if (rc == RN_ECORRUPT)
-        return RN_OK;
-    if (rc)
-        return rc;
+    if (rc == RN_ECORRUPT) return RN_OK;
+    if (rc) return rc;
     rn_batch_info bi;
-    if (parse_hdr(h, s->size - s->last_pos, &bi))
-        return RN_OK;
+    if (parse_hdr(h, s->size - s->last_pos, &bi)) return RN_OK;
     uint32_t stored_crc = rn_be32_load(h + RN_BATCH_OFF_CRC), crc;
-    if (s->last_pos + bi.len != s->size || bi.base + bi.lod + 1 != s->next)
-        return RN_OK;
-    if ((rc = win_crc(&w, s->last_pos + RN_BATCH_OFF_ATTR, s->size, &crc, err)))
-        return rc;
+    if (s->last_pos + bi.len != s->size || bi.base + bi.lod + 1 != s->next) return RN_OK;
+    if ((rc = win_crc(&w, s->last_pos + RN_BATCH_OFF_ATTR, s->size, &crc, err))) return rc;
     *ok = crc == stored_crc;
     return RN_OK;
 }
@@ -348,9 +326,9 @@ int rn_log_seg_verify_tail(rn_partition *p, rn_segment *s, int *ok, rn_err *err)
 /* ------------------------------------------------------------------ lookups */
 
 int rn_log_seg_locate(rn_partition *p, rn_segment *s, int64_t offset, uint32_t *pos_out,
-                      rn_err *err)
+                      uint32_t *len_out, rn_err *err)
 {
-    uint32_t pos = 0;
+    uint32_t pos = 0, len = 0;
     if (offset > s->base) {
         uint64_t rel = (uint64_t)(offset - s->base);
         pos = rn_log_index_offset_floor(s, rel > UINT32_MAX ? UINT32_MAX : (uint32_t)rel);
@@ -362,12 +340,14 @@ int rn_log_seg_locate(rn_partition *p, rn_segment *s, int64_t offset, uint32_t *
     while (pos < s->size) {
         rn_batch_info bi;
         int rc = rn_log_seg_batch_at(&w, s, pos, &bi, err);
-        if (rc)
-            return rc;
-        if (bi.base + bi.lod >= offset)
+        if (rc) return rc;
+        if (bi.base + bi.lod >= offset) {
+            len = bi.len;
             break;
+        }
         pos += bi.len;
     }
     *pos_out = pos;
+    if (len_out) *len_out = len;
     return RN_OK;
 }
