@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +31,7 @@ void rn_cli_client_init(rn_cli_client *c, const char *cmd)
 void rn_cli_client_fini(rn_cli_client *c)
 {
     free(c->props);
-    if (c->probe)
-        rd_kafka_conf_destroy(c->probe);
+    if (c->probe) rd_kafka_conf_destroy(c->probe);
     c->props = NULL;
     c->probe = NULL;
     c->nprops = c->capprops = 0;
@@ -42,11 +40,9 @@ void rn_cli_client_fini(rn_cli_client *c)
 int rn_cli_split_kv(const char *s, char **key, const char **value)
 {
     const char *eq = strchr(s, '=');
-    if (!eq || eq == s)
-        return -1;
+    if (!eq || eq == s) return -1;
     *key = strndup(s, (size_t)(eq - s));
-    if (!*key)
-        return -1;
+    if (!*key) return -1;
     *value = eq + 1;
     return 0;
 }
@@ -61,8 +57,7 @@ int rn_cli_client_add_prop(rn_cli_client *c, const char *kv)
         rn_cli_usage_error(c->cmd, "-X needs key=value, got '%s'", kv);
         return -1;
     }
-    if (!c->probe)
-        c->probe = rd_kafka_conf_new();
+    if (!c->probe) c->probe = rd_kafka_conf_new();
     rd_kafka_conf_res_t res = rd_kafka_conf_set(c->probe, key, value, errstr, sizeof errstr);
     if (res != RD_KAFKA_CONF_OK) {
         rn_cli_usage_error(c->cmd, "-X %s: %s", kv, errstr);
@@ -70,8 +65,7 @@ int rn_cli_client_add_prop(rn_cli_client *c, const char *kv)
         return -1;
     }
     /* librdkafka's debug contexts are only useful if its log lines are shown. */
-    if (!strcmp(key, "debug"))
-        c->verbose = 1;
+    if (!strcmp(key, "debug")) c->verbose = 1;
     free(key);
 
     if (c->nprops == c->capprops) {
@@ -108,6 +102,17 @@ int rn_cli_client_opt(rn_cli_client *c, int opt, const char *arg)
     }
 }
 
+void rn_cli_common_help(FILE *f)
+{
+    fputs("  -b, --brokers HOST:PORT[,...]  bootstrap brokers (default: $RUNNEL_BROKERS, else\n"
+          "                                 127.0.0.1:9092)\n"
+          "  -X KEY=VALUE                   set a librdkafka property (repeatable; applied last,\n"
+          "                                 so it overrides the flags above)\n"
+          "  -v, --verbose                  show librdkafka's log lines on stderr\n"
+          "  -h, --help                     show this help\n",
+          f);
+}
+
 /* librdkafka log lines. Its connection failures are repeated here at every retry and are
  * also reported through error_cb, so only configuration warnings are shown by default. */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -133,11 +138,12 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     }
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         /* "1/1 brokers are down" says less than the connection error before it. */
-        if (c->warn_brokers_down)
+        if (c->warn_brokers_down && c->last_error[0])
             fprintf(stderr, "%s: warning: all brokers are down (%s); retrying\n", c->cmd,
-                    c->last_error[0] ? c->last_error : reason);
-        if (c->last_error[0])
-            return;
+                    c->last_error);
+        else if (c->warn_brokers_down)
+            fprintf(stderr, "%s: warning: all brokers are down; retrying\n", c->cmd);
+        if (c->last_error[0]) return;
     }
     snprintf(c->last_error, sizeof c->last_error, "%s", reason);
     if (c->verbose)
@@ -204,22 +210,26 @@ rd_kafka_t *rn_cli_client_open(rn_cli_client *c, rd_kafka_type_t type, rd_kafka_
 
 const char *rn_cli_client_last_error(rn_cli_client *c, rd_kafka_t *rk)
 {
-    if (rk)
-        rd_kafka_poll(rk, 0);
+    if (rk) rd_kafka_poll(rk, 0);
     return c->last_error;
 }
 
 int rn_cli_kafka_error(rn_cli_client *c, rd_kafka_t *rk, rn_err *err, const char *what,
                        rd_kafka_resp_err_t kerr, const char *detail)
 {
-    if (!detail || !*detail)
-        detail = rd_kafka_err2str(kerr);
+    const char *sep = what ? ": " : "";
+    if (!what) what = "";
+    if (!detail || !*detail) detail = rd_kafka_err2str(kerr);
     if (kerr != RD_KAFKA_RESP_ERR__TIMED_OUT && kerr != RD_KAFKA_RESP_ERR__TRANSPORT)
-        return rn_err_set(err, RN_EIO, "%s: %s", what, detail);
+        return rn_err_set(err, RN_EIO, "%s%s%s", what, sep, detail);
 
     /* The connection error says more than "timed out"; drop librdkafka's
-     * " (after 0ms in state CONNECT, ...)" tail from it. */
+     * " (after 0ms in state CONNECT, ...)" tail from it. Without one, the cluster was
+     * reachable and just did not answer in time. */
     const char *last = rn_cli_client_last_error(c, rk);
+    if (!last[0] && kerr == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return rn_err_set(err, RN_EIO, "%s%sno answer from the cluster at %s in time (%s)", what,
+                          sep, c->brokers, detail);
     if (!last[0])
         return rn_err_set(err, RN_EIO, "cannot reach the cluster at %s: %s", c->brokers, detail);
     const char *tail = strstr(last, " (after ");
@@ -248,8 +258,7 @@ int rn_cli_topic_metadata(rn_cli_client *c, rd_kafka_t *rk, const char *topic, i
         }
         const rd_kafka_metadata_topic_t *tmd = NULL;
         for (int i = 0; i < md->topic_cnt; i++)
-            if (!strcmp(md->topics[i].topic, topic))
-                tmd = &md->topics[i];
+            if (!strcmp(md->topics[i].topic, topic)) tmd = &md->topics[i];
         kerr = tmd ? tmd->err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
         if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
             *mdp = md;
@@ -318,8 +327,7 @@ int rn_cli_getopt_error(const char *cmd, char **argv, int ret)
             return rn_cli_usage_error(cmd, "flag '-%c' needs a value", optopt);
         return rn_cli_usage_error(cmd, "flag '%s' needs a value", arg);
     }
-    if (optopt)
-        return rn_cli_usage_error(cmd, "unknown flag '-%c'", optopt);
+    if (optopt) return rn_cli_usage_error(cmd, "unknown flag '-%c'", optopt);
     return rn_cli_usage_error(cmd, "unknown flag '%s'", arg);
 }
 
@@ -336,8 +344,8 @@ int rn_cli_parse_i64(const char *cmd, const char *flag, const char *s, int64_t m
         return -1;
     }
     if (v < min || v > max) {
-        rn_cli_usage_error(cmd, "%s must be between %lld and %lld, got '%s'", flag,
-                           (long long)min, (long long)max, s);
+        rn_cli_usage_error(cmd, "%s must be between %lld and %lld, got '%s'", flag, (long long)min,
+                           (long long)max, s);
         return -1;
     }
     *out = v;
@@ -347,8 +355,7 @@ int rn_cli_parse_i64(const char *cmd, const char *flag, const char *s, int64_t m
 int rn_cli_parse_int(const char *cmd, const char *flag, const char *s, int min, int max, int *out)
 {
     int64_t v;
-    if (rn_cli_parse_i64(cmd, flag, s, min, max, &v) < 0)
-        return -1;
+    if (rn_cli_parse_i64(cmd, flag, s, min, max, &v) < 0) return -1;
     *out = (int)v;
     return 0;
 }
@@ -370,13 +377,4 @@ void rn_cli_signals_install(void)
     sa.sa_flags = 0; /* no SA_RESTART: a blocked getline() returns with EINTR */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-}
-
-/* ------------------------------------------------------------------ output */
-
-int rn_cli_write(FILE *f, const void *p, size_t n)
-{
-    if (n && fwrite(p, 1, n, f) != n)
-        return -1;
-    return 0;
 }

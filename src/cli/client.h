@@ -30,9 +30,9 @@ enum { RN_CLI_EXIT_OK = 0, RN_CLI_EXIT_FAIL = 1, RN_CLI_EXIT_USAGE = 2 };
 /* The common client flags and the state librdkafka's callbacks report into. Caller
  * provides storage: rn_cli_client_init / rn_cli_client_fini. */
 typedef struct rn_cli_client {
-    const char *cmd;        /* "runnel produce": prefix of every message; static string */
-    const char *brokers;    /* --brokers, else $RUNNEL_BROKERS, else 127.0.0.1:9092; borrowed */
-    const char **props;     /* -X key=value arguments, borrowed from argv; array from malloc */
+    const char *cmd;     /* "runnel produce": prefix of every message; static string */
+    const char *brokers; /* --brokers, else $RUNNEL_BROKERS, else 127.0.0.1:9092; borrowed */
+    const char **props;  /* -X key=value arguments, borrowed from argv; array from malloc */
     size_t nprops;
     size_t capprops;
     int verbose;            /* --verbose: show librdkafka's log lines */
@@ -54,18 +54,15 @@ int rn_cli_client_add_prop(rn_cli_client *c, const char *kv);
  * Commands put RN_CLI_COMMON_SHORTOPTS in their optstring (after the leading ':') and
  * RN_CLI_COMMON_LONGOPTS in their option table. */
 #define RN_CLI_COMMON_SHORTOPTS "b:X:vh"
+/* clang-format off */
 #define RN_CLI_COMMON_LONGOPTS                                                                     \
-    {"brokers", required_argument, NULL, 'b'}, {"verbose", no_argument, NULL, 'v'},                \
-        {"help", no_argument, NULL, 'h'}
+    {"brokers", required_argument, NULL, 'b'},                                                     \
+    {"verbose", no_argument, NULL, 'v'},                                                           \
+    {"help", no_argument, NULL, 'h'}
+/* clang-format on */
 
-/* The help lines for the common flags, for each command's --help. */
-#define RN_CLI_COMMON_HELP                                                                         \
-    "  -b, --brokers HOST:PORT[,...]  bootstrap brokers (default: $RUNNEL_BROKERS, else\n"      \
-    "                                 127.0.0.1:9092)\n"                                        \
-    "  -X KEY=VALUE                   set a librdkafka property (repeatable; applied last,\n"   \
-    "                                 so it overrides the flags above)\n"                       \
-    "  -v, --verbose                  show librdkafka's log lines on stderr\n"                  \
-    "  -h, --help                     show this help\n"
+/* Prints the help lines of the common flags, for each command's --help. */
+void rn_cli_common_help(FILE *f);
 
 /* Handles one of the common flags -b, -X, -v. Returns 1 if opt was one of them, 0 if not,
  * -1 on a usage error (already printed). */
@@ -84,11 +81,13 @@ int rn_cli_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, r
 rd_kafka_t *rn_cli_client_open(rn_cli_client *c, rd_kafka_type_t type, rd_kafka_conf_t *conf,
                                rn_err *err);
 
-/* Serves pending librdkafka callbacks, then returns c->last_error or "" if none. For
- * explaining a timeout ("... : Connect to ipv4#127.0.0.1:9092 failed: ..."). */
+/* Serves pending librdkafka callbacks (rd_kafka_poll on rk; pass NULL once the handle's
+ * queue is redirected with rd_kafka_poll_set_consumer), then returns c->last_error, ""
+ * if none. For explaining a timeout ("Connect to ipv4#127.0.0.1:9092 failed: ..."). */
 const char *rn_cli_client_last_error(rn_cli_client *c, rd_kafka_t *rk);
 
-/* Fills err with "what: detail" (detail NULL: librdkafka's text for kerr). A timeout or
+/* Fills err with "what: detail" (what NULL: just detail; detail NULL: librdkafka's text
+ * for kerr). A timeout or
  * transport error becomes "cannot reach the cluster at BROKERS: <the last connection
  * error librdkafka saw>", which says why. Returns RN_EIO. */
 int rn_cli_kafka_error(rn_cli_client *c, rd_kafka_t *rk, rn_err *err, const char *what,
@@ -105,8 +104,7 @@ int rn_cli_topic_metadata(rn_cli_client *c, rd_kafka_t *rk, const char *topic, i
 /* ------------------------------------------------------------------ messages */
 
 /* Prints "runnel CMD: <msg>" to stderr and returns RN_CLI_EXIT_FAIL. */
-int rn_cli_fail(const rn_cli_client *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int rn_cli_fail(const rn_cli_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints "runnel CMD: warning: <msg>" to stderr. */
 void rn_cli_warn(const rn_cli_client *c, const char *fmt, ...)
@@ -140,10 +138,5 @@ extern volatile sig_atomic_t rn_cli_signals;
 /* Installs SIGINT/SIGTERM handlers that count into rn_cli_signals. Installed without
  * SA_RESTART, so a blocking read returns EINTR. */
 void rn_cli_signals_install(void);
-
-/* ------------------------------------------------------------------ output */
-
-/* Writes n bytes to f; returns 0, or -1 if f reported an error. */
-int rn_cli_write(FILE *f, const void *p, size_t n);
 
 #endif

@@ -38,7 +38,8 @@ enum {
 /* A batch (flushed to stdout, then committed) ends when no record is ready or at this. */
 #define BATCH_MAX 1000
 
-static const char consume_help[] =
+/* --help: the head, the common flags, then the tail. */
+static const char help_head[] =
     "usage: runnel consume TOPIC [OPTIONS]\n"
     "\n"
     "Prints TOPIC's records to stdout, by default only those that arrive from now on,\n"
@@ -48,21 +49,21 @@ static const char consume_help[] =
     "      --from-beginning           the oldest record still stored\n"
     "  -o, --offset N                 offset N of each partition (clamped to what the\n"
     "                                 partition holds); -N: the last N records of each\n"
-    "      --from-time TIME           the first record at or after TIME: ISO 8601 UTC\n"
-    "                                 (2026-11-27T10:00:00Z, +02:00 offsets and .123\n"
-    "                                 fractions allowed) or epoch milliseconds\n"
+    "      --from-time TIME           the first record at or after TIME: ISO 8601\n"
+    "                                 (2026-11-27T10:00:00Z; .123 fractions and +02:00\n"
+    "                                 offsets allowed, none means UTC) or epoch ms\n"
     "\n"
     "what to read and when to stop:\n"
     "  -p, --partition N              only partition N (not with --group)\n"
     "  -n, --max N                    stop after N records\n"
     "      --timeout-ms MS            stop after MS without a record\n"
     "  -e, --exit-at-end              stop when every partition is read to its end\n"
-    "  -g, --group GROUP              consume as member GROUP of a consumer group: the\n"
-    "                                 group's partitions are shared among its members,\n"
-    "                                 and offsets are committed after each printed batch;\n"
-    "                                 a committed offset wins over --from-beginning (which\n"
-    "                                 only applies where the group has none), while\n"
-    "                                 --offset and --from-time reposition the group\n"
+    "  -g, --group GROUP              consume as a member of consumer group GROUP: the\n"
+    "                                 group's members share the partitions, and offsets\n"
+    "                                 are committed after each printed batch; a committed\n"
+    "                                 offset wins over --from-beginning (which applies\n"
+    "                                 only where the group has none), while --offset and\n"
+    "                                 --from-time reposition the group\n"
     "\n"
     "output:\n"
     "  -f, --format FORMAT            value  the value, then a newline (default)\n"
@@ -78,7 +79,9 @@ static const char consume_help[] =
     "                                 %v value  %S value length  %h headers (n=v,n=v)\n"
     "                                 %% a percent sign; \\n \\t \\r \\\\ escapes\n"
     "\n"
-    "connection:\n" RN_CLI_COMMON_HELP
+    "connection:\n";
+
+static const char help_tail[] =
     "\n"
     "Exit status: 0 when stopped as asked (Ctrl-C included), 1 if the cluster could not\n"
     "be reached, the topic does not exist or consuming failed, 2 on a usage error.\n"
@@ -119,7 +122,8 @@ typedef struct consume_ctx {
 
     rd_kafka_topic_partition_list_t *batch; /* group: offsets to commit; owned */
     uint64_t count;                         /* records printed */
-    int failed;                             /* a fatal consumer error was reported */
+    char last_warning[256];                 /* the latest consumer warning printed */
+    int64_t last_warning_ms;                /* when it was printed (monotonic) */
 } consume_ctx;
 
 /* ------------------------------------------------------------------ parsing */
@@ -132,32 +136,26 @@ static int parse_time(const char *s, int64_t *ms)
         errno = 0;
         char *end;
         long long v = strtoll(s, &end, 10);
-        if (errno)
-            return -1;
+        if (errno) return -1;
         *ms = v;
         return 0;
     }
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     const char *p = strptime(s, "%Y-%m-%d", &tm);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     if (*p == 'T' || *p == 't' || *p == ' ') {
         const char *q = strptime(p + 1, "%H:%M:%S", &tm);
-        if (!q)
-            q = strptime(p + 1, "%H:%M", &tm);
-        if (!q)
-            return -1;
+        if (!q) q = strptime(p + 1, "%H:%M", &tm);
+        if (!q) return -1;
         p = q;
     }
     int64_t frac_ms = 0;
     if (*p == '.') {
         int digits = 0;
         for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-            if (digits < 3)
-                frac_ms = frac_ms * 10 + (*p - '0');
-        if (!digits)
-            return -1;
+            if (digits < 3) frac_ms = frac_ms * 10 + (*p - '0');
+        if (!digits) return -1;
         for (; digits < 3; digits++)
             frac_ms *= 10;
     }
@@ -169,16 +167,13 @@ static int parse_time(const char *s, int64_t *ms)
         if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 &&
             sscanf(p + 1, "%2d%2d%n", &hh, &mm, &n) != 2)
             return -1;
-        if (hh > 23 || mm > 59)
-            return -1;
+        if (hh > 23 || mm > 59) return -1;
         offset_s = sign * (hh * 3600 + mm * 60);
         p += 1 + n;
     }
-    if (*p)
-        return -1;
+    if (*p) return -1;
     time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
+    if (t == (time_t)-1) return -1;
     *ms = ((int64_t)t - offset_s) * 1000 + frac_ms;
     return 0;
 }
@@ -190,8 +185,7 @@ static int parse_template(consume_ctx *c, const char *s)
     size_t n = strlen(s);
     char *out = malloc(n + 2);
     size_t len = 0;
-    if (!out)
-        return rn_cli_fail(&c->cli, "out of memory");
+    if (!out) return rn_cli_fail(&c->cli, "out of memory");
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\\' && i + 1 < n) {
             char e = s[++i];
@@ -227,8 +221,7 @@ static int parse_template(consume_ctx *c, const char *s)
             out[len++] = s[i];
         }
     }
-    if (!len || out[len - 1] != '\n')
-        out[len++] = '\n';
+    if (!len || out[len - 1] != '\n') out[len++] = '\n';
     out[len] = '\0';
     c->template = out;
     c->template_len = len;
@@ -260,14 +253,14 @@ static int parse_args(consume_ctx *c, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":" RN_CLI_COMMON_SHORTOPTS "o:p:n:eg:f:", longopts,
                               NULL)) != -1) {
         int r = rn_cli_client_opt(&c->cli, opt, optarg);
-        if (r < 0)
-            return RN_CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
+        if (r < 0) return RN_CLI_EXIT_USAGE;
+        if (r > 0) continue;
         const char *flag = NULL;
         switch (opt) {
         case 'h':
-            fputs(consume_help, stdout);
+            fputs(help_head, stdout);
+            rn_cli_common_help(stdout);
+            fputs(help_tail, stdout);
             return RN_CLI_EXIT_OK;
         case OPT_FROM_BEGINNING:
             flag = "--from-beginning";
@@ -276,8 +269,8 @@ static int parse_args(consume_ctx *c, int argc, char **argv)
         case 'o':
             flag = "--offset";
             c->start = START_OFFSET;
-            if (rn_cli_parse_i64(cmd, "--offset", optarg, -1000000000LL, INT64_MAX,
-                                 &c->start_at) < 0)
+            if (rn_cli_parse_i64(cmd, "--offset", optarg, -1000000000LL, INT64_MAX, &c->start_at) <
+                0)
                 return RN_CLI_EXIT_USAGE;
             break;
         case OPT_FROM_TIME:
@@ -305,8 +298,7 @@ static int parse_args(consume_ctx *c, int argc, char **argv)
             c->exit_at_end = 1;
             break;
         case 'g':
-            if (!*optarg)
-                return rn_cli_usage_error(cmd, "--group needs a group name");
+            if (!*optarg) return rn_cli_usage_error(cmd, "--group needs a group name");
             c->group = optarg;
             break;
         case 'f':
@@ -321,8 +313,7 @@ static int parse_args(consume_ctx *c, int argc, char **argv)
             } else if (strchr(optarg, '%')) {
                 c->format = FMT_TEMPLATE;
                 int rc = parse_template(c, optarg);
-                if (rc)
-                    return rc;
+                if (rc) return rc;
             } else {
                 return rn_cli_usage_error(cmd,
                                           "--format must be value, kv, json or a template "
@@ -340,13 +331,11 @@ static int parse_args(consume_ctx *c, int argc, char **argv)
             start_flag = flag;
         }
     }
-    if (optind >= argc)
-        return rn_cli_usage_error(cmd, "missing TOPIC");
+    if (optind >= argc) return rn_cli_usage_error(cmd, "missing TOPIC");
     if (optind + 1 < argc)
         return rn_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
     c->topic = argv[optind];
-    if (!*c->topic)
-        return rn_cli_usage_error(cmd, "empty TOPIC");
+    if (!*c->topic) return rn_cli_usage_error(cmd, "empty TOPIC");
     if (c->group && c->partition >= 0)
         return rn_cli_usage_error(cmd, "--partition cannot be used with --group (the group "
                                        "assigns partitions)");
@@ -358,16 +347,13 @@ static int parse_args(consume_ctx *c, int argc, char **argv)
 /* Makes the per-partition flag arrays cover partition p. Returns 0 or -1 (no memory). */
 static int flags_cover(consume_ctx *c, int32_t p)
 {
-    if (p < 0)
-        return -1;
-    if ((size_t)p < c->nflags)
-        return 0;
+    if (p < 0) return -1;
+    if ((size_t)p < c->nflags) return 0;
     size_t n = (size_t)p + 1 > c->nflags * 2 ? (size_t)p + 1 : c->nflags * 2;
     unsigned char **arrays[] = {&c->assigned, &c->at_end, &c->positioned};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         unsigned char *a = realloc(*arrays[i], n);
-        if (!a)
-            return -1;
+        if (!a) return -1;
         memset(a + c->nflags, 0, n - c->nflags);
         *arrays[i] = a;
     }
@@ -380,10 +366,8 @@ static int all_at_end(const consume_ctx *c)
 {
     int any = 0;
     for (size_t p = 0; p < c->nflags; p++) {
-        if (!c->assigned[p])
-            continue;
-        if (!c->at_end[p])
-            return 0;
+        if (!c->assigned[p]) continue;
+        if (!c->at_end[p]) return 0;
         any = 1;
     }
     return any;
@@ -409,8 +393,7 @@ static int resolve_start(consume_ctx *c, rd_kafka_topic_partition_list_t *parts,
                 return rn_err_set(err, RN_EIO, "cannot look up offsets by time on partition %d: %s",
                                   (int)tp->partition, rd_kafka_err2str(tp->err));
             /* -1: no record that recent, so start at the end. */
-            if (tp->offset < 0)
-                tp->offset = RD_KAFKA_OFFSET_END;
+            if (tp->offset < 0) tp->offset = RD_KAFKA_OFFSET_END;
         }
         return 0;
     }
@@ -484,8 +467,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t kerr,
             rn_cli_warn(cli, "rebalance failed: %s", rd_kafka_err2str(kerr));
         for (int i = 0; i < parts->cnt; i++) {
             int32_t p = parts->elems[i].partition;
-            if (p >= 0 && (size_t)p < c->nflags)
-                c->assigned[p] = 0;
+            if (p >= 0 && (size_t)p < c->nflags) c->assigned[p] = 0;
         }
         if (cooperative)
             error = rd_kafka_incremental_unassign(rk, parts);
@@ -506,8 +488,7 @@ static void batch_add(consume_ctx *c, const rd_kafka_message_t *rkm)
     const char *topic = rd_kafka_topic_name(rkm->rkt);
     rd_kafka_topic_partition_t *tp =
         rd_kafka_topic_partition_list_find(c->batch, topic, rkm->partition);
-    if (!tp)
-        tp = rd_kafka_topic_partition_list_add(c->batch, topic, rkm->partition);
+    if (!tp) tp = rd_kafka_topic_partition_list_add(c->batch, topic, rkm->partition);
     tp->offset = rkm->offset + 1;
 }
 
@@ -515,11 +496,9 @@ static void batch_add(consume_ctx *c, const rd_kafka_message_t *rkm)
  * delivered again to the group. */
 static void batch_commit(consume_ctx *c)
 {
-    if (!c->batch->cnt)
-        return;
+    if (!c->batch->cnt) return;
     rd_kafka_resp_err_t kerr = rd_kafka_commit(c->rk, c->batch, 0);
-    if (kerr)
-        rn_cli_warn(&c->cli, "commit failed: %s", rd_kafka_err2str(kerr));
+    if (kerr) rn_cli_warn(&c->cli, "commit failed: %s", rd_kafka_err2str(kerr));
     rd_kafka_topic_partition_list_destroy(c->batch);
     c->batch = rd_kafka_topic_partition_list_new(8);
 }
@@ -534,14 +513,11 @@ static char *base64(const unsigned char *p, size_t n)
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char *out = malloc((n + 2) / 3 * 4 + 1);
     size_t o = 0;
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < n)
-            v |= p[i + 2];
+        if (i + 1 < n) v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < n) v |= p[i + 2];
         out[o++] = tab[v >> 18 & 63];
         out[o++] = tab[v >> 12 & 63];
         out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
@@ -598,11 +574,10 @@ static int print_json(FILE *f, const rd_kafka_message_t *rkm)
         for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &size); i++)
             json_set_bytes(jh, name, val, size);
     }
-    json_t *o = json_pack("{s:s, s:i, s:I, s:o}", "topic", rd_kafka_topic_name(rkm->rkt),
-                          "partition", (int)rkm->partition, "offset", (json_int_t)rkm->offset,
-                          "timestamp",
-                          tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? json_null()
-                                                                     : json_integer(ts));
+    json_t *o =
+        json_pack("{s:s, s:i, s:I, s:o}", "topic", rd_kafka_topic_name(rkm->rkt), "partition",
+                  (int)rkm->partition, "offset", (json_int_t)rkm->offset, "timestamp",
+                  tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? json_null() : json_integer(ts));
     json_set_bytes(o, "key", rkm->key, rkm->key_len);
     json_set_bytes(o, "value", rkm->payload, rkm->len);
     json_object_set_new(o, "headers", jh);
@@ -614,15 +589,13 @@ static int print_json(FILE *f, const rd_kafka_message_t *rkm)
 static void print_headers(FILE *f, const rd_kafka_message_t *rkm)
 {
     rd_kafka_headers_t *hdrs = NULL;
-    if (rd_kafka_message_headers(rkm, &hdrs))
-        return;
+    if (rd_kafka_message_headers(rkm, &hdrs)) return;
     const char *name;
     const void *val;
     size_t size;
     for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &val, &size); i++) {
         fprintf(f, "%s%s=", i ? "," : "", name);
-        if (val)
-            fwrite(val, 1, size, f);
+        if (val) fwrite(val, 1, size, f);
     }
 }
 
@@ -648,15 +621,13 @@ static void print_template(const consume_ctx *c, FILE *f, const rd_kafka_message
             fprintf(f, "%lld", (long long)rd_kafka_message_timestamp(rkm, NULL));
             break;
         case 'k':
-            if (rkm->key)
-                fwrite(rkm->key, 1, rkm->key_len, f);
+            if (rkm->key) fwrite(rkm->key, 1, rkm->key_len, f);
             break;
         case 'K':
             fprintf(f, "%lld", rkm->key ? (long long)rkm->key_len : -1LL);
             break;
         case 'v':
-            if (rkm->payload)
-                fwrite(rkm->payload, 1, rkm->len, f);
+            if (rkm->payload) fwrite(rkm->payload, 1, rkm->len, f);
             break;
         case 'S':
             fprintf(f, "%lld", rkm->payload ? (long long)rkm->len : -1LL);
@@ -682,13 +653,11 @@ static int print_record(consume_ctx *c, const rd_kafka_message_t *rkm)
         print_template(c, f, rkm);
         break;
     case FMT_KV:
-        if (rkm->key)
-            fwrite(rkm->key, 1, rkm->key_len, f);
+        if (rkm->key) fwrite(rkm->key, 1, rkm->key_len, f);
         fputc('\t', f);
         /* fall through */
     case FMT_VALUE:
-        if (rkm->payload)
-            fwrite(rkm->payload, 1, rkm->len, f);
+        if (rkm->payload) fwrite(rkm->payload, 1, rkm->len, f);
         fputc('\n', f);
         break;
     }
@@ -700,22 +669,19 @@ static int print_record(consume_ctx *c, const rd_kafka_message_t *rkm)
 static rd_kafka_conf_t *make_conf(consume_ctx *c, rn_err *err)
 {
     rd_kafka_conf_t *conf = rn_cli_conf_new(&c->cli, RN_CLI_DEFAULT_TIMEOUT_MS, err);
-    if (!conf)
-        return NULL;
+    if (!conf) return NULL;
     /* Out-of-range positions (records deleted by retention) go to the oldest record,
      * except when only new records were asked for. */
     const char *reset = c->start == START_END ? "latest" : "earliest";
     if (rn_cli_conf_set(conf, "auto.offset.reset", reset, err) < 0 ||
         rn_cli_conf_set(conf, "enable.auto.commit", "false", err) < 0 ||
         rn_cli_conf_set(conf, "enable.auto.offset.store", "false", err) < 0 ||
-        rn_cli_conf_set(conf, "enable.partition.eof", c->exit_at_end ? "true" : "false", err) <
-            0 ||
+        rn_cli_conf_set(conf, "enable.partition.eof", c->exit_at_end ? "true" : "false", err) < 0 ||
         (c->group && rn_cli_conf_set(conf, "group.id", c->group, err) < 0)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    if (c->group)
-        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    if (c->group) rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     return conf;
 }
 
@@ -728,23 +694,19 @@ static int start(consume_ctx *c)
     const rd_kafka_metadata_topic_t *tmd;
 
     rd_kafka_conf_t *conf = make_conf(c, &err);
-    if (!conf)
-        return rn_cli_fail(&c->cli, "%s", err.msg);
+    if (!conf) return rn_cli_fail(&c->cli, "%s", err.msg);
     c->rk = rn_cli_client_open(&c->cli, RD_KAFKA_CONSUMER, conf, &err);
-    if (!c->rk)
-        return rn_cli_fail(&c->cli, "%s", err.msg);
+    if (!c->rk) return rn_cli_fail(&c->cli, "%s", err.msg);
 
-    int rc = rn_cli_topic_metadata(&c->cli, c->rk, c->topic, RN_CLI_DEFAULT_TIMEOUT_MS, &md,
-                                   &tmd, &err);
-    if (rc < 0)
-        return rn_cli_fail(&c->cli, "%s", err.msg);
+    int rc =
+        rn_cli_topic_metadata(&c->cli, c->rk, c->topic, RN_CLI_DEFAULT_TIMEOUT_MS, &md, &tmd, &err);
+    if (rc < 0) return rn_cli_fail(&c->cli, "%s", err.msg);
     int nparts = tmd->partition_cnt;
     rd_kafka_metadata_destroy(md);
     if (c->partition >= nparts)
         return rn_cli_fail(&c->cli, "topic '%s' has no partition %d (it has %d)", c->topic,
                            c->partition, nparts);
-    if (nparts > 0 && flags_cover(c, nparts - 1) < 0)
-        return rn_cli_fail(&c->cli, "out of memory");
+    if (nparts > 0 && flags_cover(c, nparts - 1) < 0) return rn_cli_fail(&c->cli, "out of memory");
     c->cli.warn_brokers_down = 1;
 
     if (c->group) {
@@ -794,20 +756,15 @@ static int start(consume_ctx *c)
 static void stop(consume_ctx *c)
 {
     if (c->group && c->rk) {
-        if (c->batch)
-            batch_commit(c);
+        if (c->batch) batch_commit(c);
         rd_kafka_consumer_close(c->rk);
     }
     for (int i = 0; i < c->nstarted; i++)
         rd_kafka_consume_stop(c->rkt, c->started[i]);
-    if (c->queue)
-        rd_kafka_queue_destroy(c->queue);
-    if (c->rkt)
-        rd_kafka_topic_destroy(c->rkt);
-    if (c->rk)
-        rd_kafka_destroy(c->rk);
-    if (c->batch)
-        rd_kafka_topic_partition_list_destroy(c->batch);
+    if (c->queue) rd_kafka_queue_destroy(c->queue);
+    if (c->rkt) rd_kafka_topic_destroy(c->rkt);
+    if (c->rk) rd_kafka_destroy(c->rk);
+    if (c->batch) rd_kafka_topic_partition_list_destroy(c->batch);
     free(c->started);
     free(c->assigned);
     free(c->at_end);
@@ -816,9 +773,14 @@ static void stop(consume_ctx *c)
 
 /* ------------------------------------------------------------------ loop */
 
-/* Handles an error event from the consumer. Returns 1 if consuming cannot go on. */
+/* Handles an error event from the consumer. Returns 1 if consuming cannot go on.
+ * Transient errors are warnings; librdkafka retries them, so a repeat of the previous
+ * warning is shown at most every WARN_REPEAT_MS. */
+#define WARN_REPEAT_MS 30000
 static int consumer_error(consume_ctx *c, const rd_kafka_message_t *rkm)
 {
+    const char *msg = rd_kafka_message_errstr(rkm);
+
     switch (rkm->err) {
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
@@ -826,10 +788,18 @@ static int consumer_error(consume_ctx *c, const rd_kafka_message_t *rkm)
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR__FATAL:
-        rn_cli_fail(&c->cli, "%s", rd_kafka_message_errstr(rkm));
+        rn_cli_fail(&c->cli, "%s", msg);
+        return 1;
+    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+        rn_cli_fail(&c->cli, "%s%s", msg,
+                    c->group ? " (does this cluster support consumer groups?)" : "");
         return 1;
     default:
-        rn_cli_warn(&c->cli, "%s", rd_kafka_message_errstr(rkm));
+        if (strcmp(c->last_warning, msg) || rn_mono_ms() - c->last_warning_ms >= WARN_REPEAT_MS) {
+            rn_cli_warn(&c->cli, "%s", msg);
+            snprintf(c->last_warning, sizeof c->last_warning, "%s", msg);
+            c->last_warning_ms = rn_mono_ms();
+        }
         return 0;
     }
 }
@@ -837,8 +807,7 @@ static int consumer_error(consume_ctx *c, const rd_kafka_message_t *rkm)
 /* Waits up to timeout_ms for the next event (record, end of partition or error). */
 static rd_kafka_message_t *next_event(consume_ctx *c, int timeout_ms)
 {
-    if (c->group)
-        return rd_kafka_consumer_poll(c->rk, timeout_ms);
+    if (c->group) return rd_kafka_consumer_poll(c->rk, timeout_ms);
     rd_kafka_poll(c->rk, 0); /* error callbacks */
     return rd_kafka_consume_queue(c->queue, timeout_ms);
 }
@@ -851,19 +820,16 @@ static int run(consume_ctx *c)
     int rc = RN_CLI_EXIT_OK;
 
     for (;;) {
-        if (rn_cli_signals || (c->max >= 0 && (int64_t)c->count >= c->max))
-            break;
+        if (rn_cli_signals || (c->max >= 0 && (int64_t)c->count >= c->max)) break;
         if (c->cli.fatal) {
             rc = RN_CLI_EXIT_FAIL;
             break;
         }
-        if (c->exit_at_end && !in_batch && all_at_end(c))
-            break;
+        if (c->exit_at_end && !in_batch && all_at_end(c)) break;
         int wait = POLL_MS;
         if (c->idle_ms >= 0) {
             int64_t left = last_record_ms + c->idle_ms - rn_mono_ms();
-            if (left <= 0)
-                break;
+            if (left <= 0) break;
             wait = left < wait ? (int)left : wait;
         }
         /* Records already fetched come back at once; a batch ends at the first wait. */
@@ -871,15 +837,13 @@ static int run(consume_ctx *c)
         if (!rkm) {
             if (in_batch) {
                 fflush(stdout);
-                if (c->group)
-                    batch_commit(c);
+                if (c->group) batch_commit(c);
                 in_batch = 0;
             }
             continue;
         }
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            if (flags_cover(c, rkm->partition) == 0)
-                c->at_end[rkm->partition] = 1;
+            if (flags_cover(c, rkm->partition) == 0) c->at_end[rkm->partition] = 1;
         } else if (rkm->err) {
             if (consumer_error(c, rkm)) {
                 rc = RN_CLI_EXIT_FAIL;
@@ -887,8 +851,7 @@ static int run(consume_ctx *c)
                 break;
             }
         } else {
-            if (flags_cover(c, rkm->partition) == 0)
-                c->at_end[rkm->partition] = 0;
+            if (flags_cover(c, rkm->partition) == 0) c->at_end[rkm->partition] = 0;
             c->cli.last_error[0] = '\0';
             if (print_record(c, rkm) < 0) {
                 rc = rn_cli_fail(&c->cli, "cannot write to stdout: %s", strerror(errno));
@@ -898,8 +861,7 @@ static int run(consume_ctx *c)
             c->count++;
             in_batch++;
             last_record_ms = rn_mono_ms();
-            if (c->group)
-                batch_add(c, rkm);
+            if (c->group) batch_add(c, rkm);
         }
         rd_kafka_message_destroy(rkm);
     }

@@ -29,7 +29,8 @@ enum {
 /* Delivery errors printed one by one before only counting them. */
 #define MAX_ERROR_LINES 5
 
-static const char produce_help[] =
+/* --help: the head, the common flags, then the tail. */
+static const char help_head[] =
     "usage: runnel produce TOPIC [OPTIONS] < records.txt\n"
     "\n"
     "Writes one record per line of stdin to TOPIC (the trailing newline is stripped;\n"
@@ -48,7 +49,9 @@ static const char produce_help[] =
     "  -z, --compression CODEC        none, gzip, snappy, lz4 or zstd (default none)\n"
     "      --idempotent               enable the idempotent producer (needs --acks all)\n"
     "      --timeout-ms MS            give up on a record not acknowledged after MS\n"
-    "                                 (default 10000); also the connect timeout\n" RN_CLI_COMMON_HELP
+    "                                 (default 10000); also the connect timeout\n";
+
+static const char help_tail[] =
     "\n"
     "Exit status: 0 if every record was delivered, 1 if any failed or the cluster could\n"
     "not be reached, 2 on a usage error. Ctrl-C stops reading stdin and still waits for\n"
@@ -117,8 +120,7 @@ static int parse_compression(const char *s)
 {
     static const char *const codecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
     for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
-        if (!strcmp(s, codecs[i]))
-            return 0;
+        if (!strcmp(s, codecs[i])) return 0;
     return -1;
 }
 
@@ -145,20 +147,19 @@ static int parse_args(produce_ctx *p, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":" RN_CLI_COMMON_SHORTOPTS "k:K:H:p:z:", longopts,
                               NULL)) != -1) {
         int r = rn_cli_client_opt(&p->cli, opt, optarg);
-        if (r < 0)
-            return RN_CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
+        if (r < 0) return RN_CLI_EXIT_USAGE;
+        if (r > 0) continue;
         switch (opt) {
         case 'h':
-            fputs(produce_help, stdout);
+            fputs(help_head, stdout);
+            rn_cli_common_help(stdout);
+            fputs(help_tail, stdout);
             return RN_CLI_EXIT_OK;
         case 'k':
             p->key = optarg;
             break;
         case 'K':
-            if (!*optarg)
-                return rn_cli_usage_error(cmd, "--key-sep needs a non-empty separator");
+            if (!*optarg) return rn_cli_usage_error(cmd, "--key-sep needs a non-empty separator");
             p->key_sep = optarg;
             p->key_sep_len = strlen(optarg);
             break;
@@ -167,8 +168,7 @@ static int parse_args(produce_ctx *p, int argc, char **argv)
             const char *value;
             if (rn_cli_split_kv(optarg, &name, &value) < 0)
                 return rn_cli_usage_error(cmd, "--header needs NAME=VALUE, got '%s'", optarg);
-            if (!p->headers)
-                p->headers = rd_kafka_headers_new(4);
+            if (!p->headers) p->headers = rd_kafka_headers_new(4);
             rd_kafka_header_add(p->headers, name, -1, value, -1);
             free(name);
             break;
@@ -184,29 +184,25 @@ static int parse_args(produce_ctx *p, int argc, char **argv)
         case 'z':
             if (parse_compression(optarg) < 0)
                 return rn_cli_usage_error(
-                    cmd, "--compression must be none, gzip, snappy, lz4 or zstd, got '%s'",
-                    optarg);
+                    cmd, "--compression must be none, gzip, snappy, lz4 or zstd, got '%s'", optarg);
             p->compression = optarg;
             break;
         case OPT_IDEMPOTENT:
             p->idempotent = 1;
             break;
         case OPT_TIMEOUT:
-            if (rn_cli_parse_int(cmd, "--timeout-ms", optarg, 1, 3600 * 1000, &p->timeout_ms) <
-                0)
+            if (rn_cli_parse_int(cmd, "--timeout-ms", optarg, 1, 3600 * 1000, &p->timeout_ms) < 0)
                 return RN_CLI_EXIT_USAGE;
             break;
         default: /* '?' or ':' */
             return rn_cli_getopt_error(cmd, argv, opt);
         }
     }
-    if (optind >= argc)
-        return rn_cli_usage_error(cmd, "missing TOPIC");
+    if (optind >= argc) return rn_cli_usage_error(cmd, "missing TOPIC");
     if (optind + 1 < argc)
         return rn_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
     p->topic = argv[optind];
-    if (!*p->topic)
-        return rn_cli_usage_error(cmd, "empty TOPIC");
+    if (!*p->topic) return rn_cli_usage_error(cmd, "empty TOPIC");
     if (p->key && p->key_sep)
         return rn_cli_usage_error(cmd, "--key and --key-sep cannot be used together");
     if (p->idempotent && strcmp(p->acks, "all"))
@@ -223,8 +219,7 @@ static rd_kafka_t *open_producer(produce_ctx *p)
     snprintf(tmo, sizeof tmo, "%d", p->timeout_ms);
 
     rd_kafka_conf_t *conf = rn_cli_conf_new(&p->cli, p->timeout_ms, &err);
-    if (!conf)
-        return rn_cli_fail(&p->cli, "%s", err.msg), NULL;
+    if (!conf) return rn_cli_fail(&p->cli, "%s", err.msg), NULL;
     if (rn_cli_conf_set(conf, "acks", p->acks, &err) < 0 ||
         rn_cli_conf_set(conf, "compression.codec", p->compression, &err) < 0 ||
         rn_cli_conf_set(conf, "message.timeout.ms", tmo, &err) < 0 ||
@@ -234,8 +229,7 @@ static rd_kafka_t *open_producer(produce_ctx *p)
     }
     rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
     rd_kafka_t *rk = rn_cli_client_open(&p->cli, RD_KAFKA_PRODUCER, conf, &err);
-    if (!rk)
-        return rn_cli_fail(&p->cli, "%s", err.msg), NULL;
+    if (!rk) return rn_cli_fail(&p->cli, "%s", err.msg), NULL;
 
     /* Fail fast, with a reason, instead of timing out every record one by one. */
     const struct rd_kafka_metadata *md;
@@ -249,8 +243,7 @@ static rd_kafka_t *open_producer(produce_ctx *p)
     } else {
         int n = tmd->partition_cnt;
         rd_kafka_metadata_destroy(md);
-        if (p->partition == RD_KAFKA_PARTITION_UA || p->partition < n)
-            return rk;
+        if (p->partition == RD_KAFKA_PARTITION_UA || p->partition < n) return rk;
         rn_cli_fail(&p->cli, "topic '%s' has no partition %d (it has %d)", p->topic, p->partition,
                     n);
     }
@@ -288,14 +281,12 @@ static int send_record(produce_ctx *p, rd_kafka_t *rk, rd_kafka_topic_t *rkt, ch
             return 0;
         }
         /* On failure the headers are still ours. */
-        if (h)
-            rd_kafka_headers_destroy(h);
+        if (h) rd_kafka_headers_destroy(h);
         if (kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL && rn_cli_signals < 2) {
             rd_kafka_poll(rk, 100);
             continue;
         }
-        if (kerr == RD_KAFKA_RESP_ERR__FATAL)
-            return -1;
+        if (kerr == RD_KAFKA_RESP_ERR__FATAL) return -1;
         p->sent++;
         record_failed(p, kerr, rd_kafka_err2str(kerr));
         return 0;
@@ -314,8 +305,7 @@ static void wait_deliveries(produce_ctx *p, rd_kafka_t *rk)
         }
         rd_kafka_flush(rk, 100);
         /* Deliveries done and only internal requests left (idempotence state). */
-        if (p->delivered + p->failed >= p->sent)
-            break;
+        if (p->delivered + p->failed >= p->sent) break;
     }
 }
 
@@ -337,8 +327,7 @@ int rn_cli_produce_main(int argc, char **argv)
     p.timeout_ms = RN_CLI_DEFAULT_TIMEOUT_MS;
 
     int rc = parse_args(&p, argc, argv);
-    if (rc >= 0)
-        goto out;
+    if (rc >= 0) goto out;
     rk = open_producer(&p);
     if (!rk) {
         rc = RN_CLI_EXIT_FAIL;
@@ -346,8 +335,8 @@ int rn_cli_produce_main(int argc, char **argv)
     }
     rkt = rd_kafka_topic_new(rk, p.topic, NULL);
     if (!rkt) {
-        rc = rn_cli_fail(&p.cli, "topic '%s': %s", p.topic,
-                         rd_kafka_err2str(rd_kafka_last_error()));
+        rc =
+            rn_cli_fail(&p.cli, "topic '%s': %s", p.topic, rd_kafka_err2str(rd_kafka_last_error()));
         goto out;
     }
     rn_cli_signals_install();
@@ -364,10 +353,8 @@ int rn_cli_produce_main(int argc, char **argv)
             break;
         }
         size_t len = (size_t)n;
-        if (len && line[len - 1] == '\n')
-            len--;
-        if (send_record(&p, rk, rkt, line, len) < 0)
-            break;
+        if (len && line[len - 1] == '\n') len--;
+        if (send_record(&p, rk, rkt, line, len) < 0) break;
         rd_kafka_poll(rk, 0); /* serve delivery reports as we go */
     }
     wait_deliveries(&p, rk);
@@ -375,22 +362,19 @@ int rn_cli_produce_main(int argc, char **argv)
     double secs = (double)(rn_mono_us() - start_us) / 1e6;
 
     /* Anything librdkafka still holds was never reported: count it as failed. */
-    if (p.delivered + p.failed < p.sent)
-        p.failed = p.sent - p.delivered;
+    if (p.delivered + p.failed < p.sent) p.failed = p.sent - p.delivered;
     fprintf(stderr, "produced %llu %s to %s (%llu failed) in %.2f s\n",
             (unsigned long long)p.delivered, p.delivered == 1 ? "record" : "records", p.topic,
             (unsigned long long)p.failed, secs);
     rc = p.failed || p.cli.fatal || read_error ? RN_CLI_EXIT_FAIL : RN_CLI_EXIT_OK;
 out:
     free(line);
-    if (rkt)
-        rd_kafka_topic_destroy(rkt);
+    if (rkt) rd_kafka_topic_destroy(rkt);
     if (rk) {
         rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_destroy(rk);
     }
-    if (p.headers)
-        rd_kafka_headers_destroy(p.headers);
+    if (p.headers) rd_kafka_headers_destroy(p.headers);
     rn_cli_client_fini(&p.cli);
     return rc;
 }

@@ -29,12 +29,15 @@ enum {
     OPT_ALL,
 };
 
-#define TIMEOUT_HELP "      --timeout-ms MS            how long to wait for the cluster (default 10000)\n"
+/* A subcommand's --help: head, the --timeout-ms and common flag lines, then tail. */
+typedef struct help_text {
+    const char *head;
+    const char *tail; /* may be NULL */
+} help_text;
 
 /* One subcommand's state: the client flags plus its handle. */
 typedef struct topics_ctx {
-    rn_cli_client cli;
-    const char *cmd; /* "runnel topics create" */
+    rn_cli_client cli; /* cli.cmd is "runnel topics create" etc. */
     int timeout_ms;
     rd_kafka_t *rk; /* admin handle; owned */
 } topics_ctx;
@@ -56,7 +59,7 @@ static void topics_usage(FILE *f)
           f);
 }
 
-static const char create_help[] =
+static const help_text create_help = {
     "usage: runnel topics create NAME [OPTIONS]\n"
     "\n"
     "Creates topic NAME (Admin API CreateTopics) and prints\n"
@@ -69,21 +72,20 @@ static const char create_help[] =
     "                                 default.replication.factor)\n"
     "      --config KEY=VALUE         a topic config, e.g. retention.ms=86400000\n"
     "                                 (repeatable)\n"
-    "      --if-not-exists            succeed if the topic already exists\n" TIMEOUT_HELP
-    "" RN_CLI_COMMON_HELP "\n"
+    "      --if-not-exists            succeed if the topic already exists\n",
     "Brokers older than Kafka 2.4 cannot pick the defaults: pass --partitions and\n"
-    "--replication-factor to them.\n";
+    "--replication-factor to them.\n"};
 
-static const char list_help[] =
+static const help_text list_help = {
     "usage: runnel topics list [OPTIONS]\n"
     "\n"
     "Prints the cluster's topic names, sorted, one per line.\n"
     "\n"
     "options:\n"
-    "      --json                     print a JSON array of {\"name\", \"partitions\"}\n" TIMEOUT_HELP
-    "" RN_CLI_COMMON_HELP;
+    "      --json                     print a JSON array of {\"name\", \"partitions\"}\n",
+    NULL};
 
-static const char describe_help[] =
+static const help_text describe_help = {
     "usage: runnel topics describe NAME [OPTIONS]\n"
     "\n"
     "Shows each partition's leader, replicas, in-sync replicas, low and high watermark\n"
@@ -92,12 +94,11 @@ static const char describe_help[] =
     "\n"
     "options:\n"
     "      --all                      show every config, defaults included\n"
-    "      --json                     print one JSON object\n" TIMEOUT_HELP
-    "" RN_CLI_COMMON_HELP "\n"
+    "      --json                     print one JSON object\n",
     "If the cluster cannot describe configs, the partitions are still shown and a\n"
-    "warning explains why the configs are missing.\n";
+    "warning explains why the configs are missing.\n"};
 
-static const char alter_help[] =
+static const help_text alter_help = {
     "usage: runnel topics alter NAME [--config KEY=VALUE ...] [--delete-config KEY ...]\n"
     "                              [--partitions N] [OPTIONS]\n"
     "\n"
@@ -110,17 +111,29 @@ static const char alter_help[] =
     "options:\n"
     "      --config KEY=VALUE         set a config (repeatable)\n"
     "      --delete-config KEY        remove an override, back to the default (repeatable)\n"
-    "      --partitions N             new total partition count (can only grow)\n" TIMEOUT_HELP
-    "" RN_CLI_COMMON_HELP;
+    "      --partitions N             new total partition count (can only grow)\n",
+    NULL};
 
-static const char delete_help[] =
+static const help_text delete_help = {
     "usage: runnel topics delete NAME... [OPTIONS]\n"
     "\n"
     "Deletes the named topics and all their records (Admin API DeleteTopics).\n"
     "\n"
     "options:\n"
-    "      --if-exists                succeed for topics that do not exist\n" TIMEOUT_HELP
-    "" RN_CLI_COMMON_HELP;
+    "      --if-exists                succeed for topics that do not exist\n",
+    NULL};
+
+static void print_help(const help_text *h)
+{
+    fputs(h->head, stdout);
+    fputs("      --timeout-ms MS            how long to wait for the cluster (default 10000)\n",
+          stdout);
+    rn_cli_common_help(stdout);
+    if (h->tail) {
+        fputc('\n', stdout);
+        fputs(h->tail, stdout);
+    }
+}
 
 /* ------------------------------------------------------------------ shared helpers */
 
@@ -135,8 +148,7 @@ static int strv_push(strv *s, const char *str)
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
         const char **v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return -1;
+        if (!v) return -1;
         s->v = v;
         s->cap = cap;
     }
@@ -154,15 +166,21 @@ static void ctx_init(topics_ctx *t, const char *cmd)
 {
     memset(t, 0, sizeof *t);
     rn_cli_client_init(&t->cli, cmd);
-    t->cmd = cmd;
     t->timeout_ms = RN_CLI_DEFAULT_TIMEOUT_MS;
 }
 
 static void ctx_fini(topics_ctx *t)
 {
-    if (t->rk)
-        rd_kafka_destroy(t->rk);
+    if (t->rk) rd_kafka_destroy(t->rk);
     rn_cli_client_fini(&t->cli);
+}
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Maps a flag-value parser's 0 / -1 to an option handler's 1 (handled) / -1 (usage). */
+static int handled(int parse_rc)
+{
+    return parse_rc < 0 ? -1 : 1;
 }
 
 /* Handles the flags every subcommand has. Returns 1 if handled, 0 if not ours, -1 after
@@ -170,9 +188,8 @@ static void ctx_fini(topics_ctx *t)
 static int common_opt(topics_ctx *t, int opt, const char *arg)
 {
     if (opt == OPT_TIMEOUT)
-        return rn_cli_parse_int(t->cmd, "--timeout-ms", arg, 1, 3600 * 1000, &t->timeout_ms) < 0
-                   ? -1
-                   : 1;
+        return handled(
+            rn_cli_parse_int(t->cli.cmd, "--timeout-ms", arg, 1, 3600 * 1000, &t->timeout_ms));
     return rn_cli_client_opt(&t->cli, opt, arg);
 }
 
@@ -183,13 +200,11 @@ static int open_admin(topics_ctx *t)
     rn_err err;
     rd_kafka_conf_t *conf = rn_cli_conf_new(&t->cli, t->timeout_ms, &err);
     if (!conf || rn_cli_conf_set(conf, "allow.auto.create.topics", "false", &err) < 0) {
-        if (conf)
-            rd_kafka_conf_destroy(conf);
+        if (conf) rd_kafka_conf_destroy(conf);
         return rn_cli_fail(&t->cli, "%s", err.msg);
     }
     t->rk = rn_cli_client_open(&t->cli, RD_KAFKA_PRODUCER, conf, &err);
-    if (!t->rk)
-        return rn_cli_fail(&t->cli, "%s", err.msg);
+    if (!t->rk) return rn_cli_fail(&t->cli, "%s", err.msg);
     return RN_CLI_EXIT_OK;
 }
 
@@ -210,17 +225,16 @@ static rd_kafka_AdminOptions_t *admin_options(topics_ctx *t, rd_kafka_admin_op_t
 /* Waits for the result of an admin request on q. Returns the event (owned by the caller:
  * rd_kafka_event_destroy) if the request as a whole succeeded, else NULL with err filled;
  * per-topic errors are left for the caller to read. */
-static rd_kafka_event_t *admin_wait(topics_ctx *t, rd_kafka_queue_t *q, const char *what,
-                                    rn_err *err)
+static rd_kafka_event_t *admin_wait(topics_ctx *t, rd_kafka_queue_t *q, rn_err *err)
 {
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, t->timeout_ms + 5000);
     if (!ev) {
-        rn_cli_kafka_error(&t->cli, t->rk, err, what, RD_KAFKA_RESP_ERR__TIMED_OUT, NULL);
+        rn_cli_kafka_error(&t->cli, t->rk, err, NULL, RD_KAFKA_RESP_ERR__TIMED_OUT, NULL);
         return NULL;
     }
     rd_kafka_resp_err_t kerr = rd_kafka_event_error(ev);
     if (kerr) {
-        rn_cli_kafka_error(&t->cli, t->rk, err, what, kerr, rd_kafka_event_error_string(ev));
+        rn_cli_kafka_error(&t->cli, t->rk, err, NULL, kerr, rd_kafka_event_error_string(ev));
         rd_kafka_event_destroy(ev);
         return NULL;
     }
@@ -242,18 +256,18 @@ static int print_json(topics_ctx *t, json_t *v)
     return rc;
 }
 
-/* Parses argv with the common flags plus extra (NULL-terminated, may be NULL). Calls
- * on_opt for the others. Collects positionals into pos. Returns -1 to continue, or an
- * exit code (help printed, or a usage error). */
+/* Parses argv: the common flags and --timeout-ms here, the nextra options in extra through
+ * on_opt (which returns 1 if handled, -1 after a usage error). Collects positionals into
+ * pos. Returns -1 to go on, or an exit code (help printed, or a usage error). */
 typedef int (*opt_fn)(topics_ctx *t, void *state, int opt, const char *arg);
 
 static int parse_args(topics_ctx *t, int argc, char **argv, const struct option *extra,
-                      size_t nextra, const char *help, opt_fn on_opt, void *state, strv *pos)
+                      size_t nextra, const help_text *help, opt_fn on_opt, void *state, strv *pos)
 {
     struct option longopts[24] = {RN_CLI_COMMON_LONGOPTS,
                                   {"timeout-ms", required_argument, NULL, OPT_TIMEOUT}};
     size_t n = 4;
-    for (size_t i = 0; i < nextra && n + 1 < sizeof longopts / sizeof longopts[0]; i++)
+    for (size_t i = 0; i < nextra && n + 1 < N_ELEMS(longopts); i++)
         longopts[n++] = extra[i];
     memset(&longopts[n], 0, sizeof longopts[n]);
 
@@ -262,35 +276,28 @@ static int parse_args(topics_ctx *t, int argc, char **argv, const struct option 
     int opt;
     while ((opt = getopt_long(argc, argv, ":" RN_CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'h') {
-            fputs(help, stdout);
+            print_help(help);
             return RN_CLI_EXIT_OK;
         }
-        if (opt == '?' || opt == ':')
-            return rn_cli_getopt_error(t->cmd, argv, opt);
+        if (opt == '?' || opt == ':') return rn_cli_getopt_error(t->cli.cmd, argv, opt);
         int r = common_opt(t, opt, optarg);
-        if (r == 0)
-            r = on_opt ? on_opt(t, state, opt, optarg) : 0;
-        if (r < 0)
-            return RN_CLI_EXIT_USAGE;
-        if (r == 0)
-            return rn_cli_usage_error(t->cmd, "unexpected flag '%s'", argv[optind - 1]);
+        if (r == 0) r = on_opt ? on_opt(t, state, opt, optarg) : 0;
+        if (r < 0) return RN_CLI_EXIT_USAGE;
+        if (r == 0) return rn_cli_usage_error(t->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
     }
     for (int i = optind; i < argc; i++)
-        if (strv_push(pos, argv[i]) < 0)
-            return rn_cli_fail(&t->cli, "out of memory");
+        if (strv_push(pos, argv[i]) < 0) return rn_cli_fail(&t->cli, "out of memory");
     return -1;
 }
 
 /* Checks that exactly one positional (the topic name) was given. Returns -1 if so, else
  * prints a usage error and returns its exit code. */
-static int one_name(topics_ctx *t, const strv *pos)
+static int check_one_name(topics_ctx *t, const strv *pos)
 {
-    if (pos->n == 0)
-        return rn_cli_usage_error(t->cmd, "missing topic NAME");
+    if (pos->n == 0) return rn_cli_usage_error(t->cli.cmd, "missing topic NAME");
     if (pos->n > 1)
-        return rn_cli_usage_error(t->cmd, "expected one topic NAME, got '%s' too", pos->v[1]);
-    if (!*pos->v[0])
-        return rn_cli_usage_error(t->cmd, "empty topic NAME");
+        return rn_cli_usage_error(t->cli.cmd, "expected one topic NAME, got '%s' too", pos->v[1]);
+    if (!*pos->v[0]) return rn_cli_usage_error(t->cli.cmd, "empty topic NAME");
     return -1;
 }
 
@@ -299,7 +306,7 @@ static int check_kv(topics_ctx *t, const char *flag, const char *arg)
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) {
-        rn_cli_usage_error(t->cmd, "%s needs KEY=VALUE, got '%s'", flag, arg);
+        rn_cli_usage_error(t->cli.cmd, "%s needs KEY=VALUE, got '%s'", flag, arg);
         return -1;
     }
     return 1;
@@ -319,16 +326,13 @@ static int create_opt(topics_ctx *t, void *state, int opt, const char *arg)
     create_args *a = state;
     switch (opt) {
     case OPT_PARTITIONS:
-        return rn_cli_parse_int(t->cmd, "--partitions", arg, 1, 1000000, &a->partitions) < 0 ? -1
-                                                                                             : 1;
+        return handled(
+            rn_cli_parse_int(t->cli.cmd, "--partitions", arg, 1, 1000000, &a->partitions));
     case OPT_REPLICATION:
-        return rn_cli_parse_int(t->cmd, "--replication-factor", arg, 1, 32767, &a->replication) <
-                       0
-                   ? -1
-                   : 1;
+        return handled(
+            rn_cli_parse_int(t->cli.cmd, "--replication-factor", arg, 1, 32767, &a->replication));
     case OPT_CONFIG:
-        if (check_kv(t, "--config", arg) < 0)
-            return -1;
+        if (check_kv(t, "--config", arg) < 0) return -1;
         return strv_push(&a->configs, arg) < 0 ? -1 : 1;
     case OPT_IF_NOT_EXISTS:
         a->if_not_exists = 1;
@@ -345,8 +349,7 @@ static int created_partitions(topics_ctx *t, const char *name)
     const struct rd_kafka_metadata *md;
     const rd_kafka_metadata_topic_t *tmd;
     rn_err err;
-    if (rn_cli_topic_metadata(&t->cli, t->rk, name, t->timeout_ms, &md, &tmd, &err) < 0)
-        return -1;
+    if (rn_cli_topic_metadata(&t->cli, t->rk, name, t->timeout_ms, &md, &tmd, &err) < 0) return -1;
     int n = tmd->partition_cnt;
     rd_kafka_metadata_destroy(md);
     return n;
@@ -371,17 +374,14 @@ static int topics_create(int argc, char **argv)
     rn_err err;
 
     ctx_init(&t, "runnel topics create");
-    int rc = parse_args(&t, argc, argv, opts, sizeof opts / sizeof opts[0], create_help,
-                        create_opt, &a, &pos);
-    if (rc >= 0)
-        goto out;
-    if ((rc = one_name(&t, &pos)) >= 0)
-        goto out;
+    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &create_help, create_opt, &a, &pos);
+    if (rc >= 0) goto out;
+    if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
     const char *name = pos.v[0];
 
     nt = rd_kafka_NewTopic_new(name, a.partitions, a.replication, errstr, sizeof errstr);
     if (!nt) {
-        rc = rn_cli_usage_error(t.cmd, "%s", errstr);
+        rc = rn_cli_usage_error(t.cli.cmd, "%s", errstr);
         goto out;
     }
     for (size_t i = 0; i < a.configs.n; i++) {
@@ -394,23 +394,22 @@ static int topics_create(int argc, char **argv)
         rd_kafka_resp_err_t kerr = rd_kafka_NewTopic_set_config(nt, key, value);
         free(key);
         if (kerr) {
-            rc = rn_cli_usage_error(t.cmd, "--config %s: %s", a.configs.v[i],
+            rc = rn_cli_usage_error(t.cli.cmd, "--config %s: %s", a.configs.v[i],
                                     rd_kafka_err2str(kerr));
             goto out;
         }
     }
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK)
-        goto out;
+    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
 
     o = admin_options(&t, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     q = rd_kafka_queue_new(t.rk);
     rd_kafka_CreateTopics(t.rk, &nt, 1, o, q);
-    ev = admin_wait(&t, q, "create topic", &err);
+    ev = admin_wait(&t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t.cli, "cannot create topic '%s': %s", name, err.msg);
         if (a.partitions < 0 && strstr(err.msg, "KIP-464"))
             fprintf(stderr, "%s: this broker needs --partitions and --replication-factor\n",
-                    t.cmd);
+                    t.cli.cmd);
         goto out;
     }
     size_t n;
@@ -435,14 +434,10 @@ static int topics_create(int argc, char **argv)
         printf("created topic %s (the broker's default partition count)\n", name);
     rc = RN_CLI_EXIT_OK;
 out:
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    if (q)
-        rd_kafka_queue_destroy(q);
-    if (o)
-        rd_kafka_AdminOptions_destroy(o);
-    if (nt)
-        rd_kafka_NewTopic_destroy(nt);
+    if (ev) rd_kafka_event_destroy(ev);
+    if (q) rd_kafka_queue_destroy(q);
+    if (o) rd_kafka_AdminOptions_destroy(o);
+    if (nt) rd_kafka_NewTopic_destroy(nt);
     strv_fini(&a.configs);
     strv_fini(&pos);
     ctx_fini(&t);
@@ -495,15 +490,13 @@ static int topics_list(int argc, char **argv)
     rn_err err;
 
     ctx_init(&t, "runnel topics list");
-    int rc = parse_args(&t, argc, argv, opts, 1, list_help, flag_opt, &a, &pos);
-    if (rc >= 0)
-        goto out;
+    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &list_help, flag_opt, &a, &pos);
+    if (rc >= 0) goto out;
     if (pos.n) {
-        rc = rn_cli_usage_error(t.cmd, "unexpected argument '%s'", pos.v[0]);
+        rc = rn_cli_usage_error(t.cli.cmd, "unexpected argument '%s'", pos.v[0]);
         goto out;
     }
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK)
-        goto out;
+    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
 
     rd_kafka_resp_err_t kerr = rd_kafka_metadata(t.rk, 1, NULL, &md, t.timeout_ms);
     if (kerr) {
@@ -519,8 +512,7 @@ static int topics_list(int argc, char **argv)
     }
     int n = 0;
     for (int i = 0; i < md->topic_cnt; i++)
-        if (!md->topics[i].err)
-            sorted[n++] = &md->topics[i];
+        if (!md->topics[i].err) sorted[n++] = &md->topics[i];
     qsort(sorted, (size_t)n, sizeof *sorted, cmp_topic);
 
     if (a.json) {
@@ -536,8 +528,7 @@ static int topics_list(int argc, char **argv)
     }
 out:
     free(sorted);
-    if (md)
-        rd_kafka_metadata_destroy(md);
+    if (md) rd_kafka_metadata_destroy(md);
     strv_fini(&pos);
     ctx_fini(&t);
     return rc;
@@ -555,17 +546,16 @@ static rd_kafka_event_t *describe_configs(topics_ctx *t, const char *topic,
     rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
 
     rd_kafka_DescribeConfigs(t->rk, &res, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(t, q, "describe configs", err);
+    rd_kafka_event_t *ev = admin_wait(t, q, err);
     if (ev) {
         size_t n;
-        const rd_kafka_ConfigResource_t **rs =
-            rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev),
-                                                      &n);
-        rd_kafka_resp_err_t kerr = n ? rd_kafka_ConfigResource_error(rs[0]) : RD_KAFKA_RESP_ERR__FAIL;
+        const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(
+            rd_kafka_event_DescribeConfigs_result(ev), &n);
+        rd_kafka_resp_err_t kerr =
+            n ? rd_kafka_ConfigResource_error(rs[0]) : RD_KAFKA_RESP_ERR__FAIL;
         if (kerr) {
             const char *msg = n ? rd_kafka_ConfigResource_error_string(rs[0]) : NULL;
-            rn_err_set(err, RN_EIO, "describe configs: %s",
-                       msg && *msg ? msg : rd_kafka_err2str(kerr));
+            rn_err_set(err, RN_EIO, "%s", msg && *msg ? msg : rd_kafka_err2str(kerr));
             rd_kafka_event_destroy(ev);
             ev = NULL;
         } else {
@@ -601,8 +591,7 @@ static const char *source_name(rd_kafka_ConfigSource_t s)
 static int is_topic_override(const rd_kafka_ConfigEntry_t *e)
 {
     rd_kafka_ConfigSource_t s = rd_kafka_ConfigEntry_source(e);
-    if (s == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
-        return 1;
+    if (s == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG) return 1;
     return s == RD_KAFKA_CONFIG_SOURCE_UNKNOWN_CONFIG && rd_kafka_ConfigEntry_is_default(e) == 0;
 }
 
@@ -632,8 +621,7 @@ static void format_ids(char *out, size_t outlen, const int32_t *ids, int n)
     out[0] = '\0';
     for (int i = 0; i < n && len < outlen; i++) {
         int w = snprintf(out + len, outlen - len, "%s%d", i ? "," : "", (int)ids[i]);
-        if (w < 0)
-            break;
+        if (w < 0) break;
         len += (size_t)w;
     }
 }
@@ -661,14 +649,11 @@ static int topics_describe(int argc, char **argv)
     rn_err err;
 
     ctx_init(&t, "runnel topics describe");
-    int rc = parse_args(&t, argc, argv, opts, 2, describe_help, flag_opt, &a, &pos);
-    if (rc >= 0)
-        goto out;
-    if ((rc = one_name(&t, &pos)) >= 0)
-        goto out;
+    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &describe_help, flag_opt, &a, &pos);
+    if (rc >= 0) goto out;
+    if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
     const char *name = pos.v[0];
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK)
-        goto out;
+    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
     if (rn_cli_topic_metadata(&t.cli, t.rk, name, t.timeout_ms, &md, &tmd, &err) < 0) {
         md = NULL;
         rc = rn_cli_fail(&t.cli, "cannot describe topic '%s': %s", name, err.msg);
@@ -690,8 +675,8 @@ static int topics_describe(int argc, char **argv)
             t.rk, name, parts[i].p->id, &parts[i].low, &parts[i].high, t.timeout_ms);
         if (kerr) {
             if (watermarks_ok)
-                rn_cli_warn(&t.cli, "cannot read offsets of partition %d: %s",
-                            (int)parts[i].p->id, rd_kafka_err2str(kerr));
+                rn_cli_warn(&t.cli, "cannot read offsets of partition %d: %s", (int)parts[i].p->id,
+                            rd_kafka_err2str(kerr));
             watermarks_ok = 0;
             parts[i].low = parts[i].high = -1;
         } else {
@@ -723,9 +708,10 @@ static int topics_describe(int argc, char **argv)
         json_t *jparts = json_array();
         for (int i = 0; i < np; i++) {
             const rd_kafka_metadata_partition_t *p = parts[i].p;
-            json_t *jp = json_pack("{s:i, s:i, s:o, s:o}", "partition", (int)p->id, "leader",
-                                   (int)p->leader, "replicas", json_ids(p->replicas, p->replica_cnt),
-                                   "isr", json_ids(p->isrs, p->isr_cnt));
+            json_t *jp =
+                json_pack("{s:i, s:i, s:o, s:o}", "partition", (int)p->id, "leader", (int)p->leader,
+                          "replicas", json_ids(p->replicas, p->replica_cnt), "isr",
+                          json_ids(p->isrs, p->isr_cnt));
             if (parts[i].low >= 0) {
                 json_object_set_new(jp, "low", json_integer(parts[i].low));
                 json_object_set_new(jp, "high", json_integer(parts[i].high));
@@ -778,8 +764,8 @@ static int topics_describe(int argc, char **argv)
                    reps, isr, (long long)parts[i].low, (long long)parts[i].high,
                    (long long)(parts[i].high - parts[i].low));
         else
-            printf("%-10d %-7d %-12s %-12s %14s %14s %14s\n", (int)p->id, (int)p->leader, reps,
-                   isr, "-", "-", "-");
+            printf("%-10d %-7d %-12s %-12s %14s %14s %14s\n", (int)p->id, (int)p->leader, reps, isr,
+                   "-", "-", "-");
     }
     if (cev) {
         if (!nshown) {
@@ -794,8 +780,7 @@ static int topics_describe(int argc, char **argv)
             for (size_t i = 0; i < nshown; i++) {
                 const rd_kafka_ConfigEntry_t *e = shown[i];
                 const char *v = rd_kafka_ConfigEntry_value(e);
-                if (rd_kafka_ConfigEntry_is_sensitive(e) == 1)
-                    v = "(sensitive)";
+                if (rd_kafka_ConfigEntry_is_sensitive(e) == 1) v = "(sensitive)";
                 printf("%-*s  %-16s %s\n", w, rd_kafka_ConfigEntry_name(e),
                        source_name(rd_kafka_ConfigEntry_source(e)), v ? v : "-");
             }
@@ -804,11 +789,9 @@ static int topics_describe(int argc, char **argv)
     rc = RN_CLI_EXIT_OK;
 out:
     free(shown);
-    if (cev)
-        rd_kafka_event_destroy(cev);
+    if (cev) rd_kafka_event_destroy(cev);
     free(parts);
-    if (md)
-        rd_kafka_metadata_destroy(md);
+    if (md) rd_kafka_metadata_destroy(md);
     strv_fini(&pos);
     ctx_fini(&t);
     return rc;
@@ -829,21 +812,19 @@ static int topics_delete(int argc, char **argv)
     rn_err err;
 
     ctx_init(&t, "runnel topics delete");
-    int rc = parse_args(&t, argc, argv, opts, 1, delete_help, flag_opt, &a, &pos);
-    if (rc >= 0)
-        goto out;
+    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &delete_help, flag_opt, &a, &pos);
+    if (rc >= 0) goto out;
     if (!pos.n) {
-        rc = rn_cli_usage_error(t.cmd, "missing topic NAME");
+        rc = rn_cli_usage_error(t.cli.cmd, "missing topic NAME");
         goto out;
     }
     for (size_t i = 0; i < pos.n; i++) {
         if (!*pos.v[i]) {
-            rc = rn_cli_usage_error(t.cmd, "empty topic name");
+            rc = rn_cli_usage_error(t.cli.cmd, "empty topic name");
             goto out;
         }
     }
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK)
-        goto out;
+    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
 
     dts = calloc(pos.n, sizeof *dts);
     if (!dts) {
@@ -855,7 +836,7 @@ static int topics_delete(int argc, char **argv)
     o = admin_options(&t, RD_KAFKA_ADMIN_OP_DELETETOPICS);
     q = rd_kafka_queue_new(t.rk);
     rd_kafka_DeleteTopics(t.rk, dts, pos.n, o, q);
-    ev = admin_wait(&t, q, "delete topics", &err);
+    ev = admin_wait(&t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t.cli, "cannot delete topics: %s", err.msg);
         goto out;
@@ -878,14 +859,10 @@ static int topics_delete(int argc, char **argv)
         }
     }
 out:
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    if (q)
-        rd_kafka_queue_destroy(q);
-    if (o)
-        rd_kafka_AdminOptions_destroy(o);
-    if (dts)
-        rd_kafka_DeleteTopic_destroy_array(dts, pos.n);
+    if (ev) rd_kafka_event_destroy(ev);
+    if (q) rd_kafka_queue_destroy(q);
+    if (o) rd_kafka_AdminOptions_destroy(o);
+    if (dts) rd_kafka_DeleteTopic_destroy_array(dts, pos.n);
     free(dts);
     strv_fini(&pos);
     ctx_fini(&t);
@@ -905,18 +882,17 @@ static int alter_opt(topics_ctx *t, void *state, int opt, const char *arg)
     alter_args *a = state;
     switch (opt) {
     case OPT_CONFIG:
-        if (check_kv(t, "--config", arg) < 0)
-            return -1;
+        if (check_kv(t, "--config", arg) < 0) return -1;
         return strv_push(&a->set, arg) < 0 ? -1 : 1;
     case OPT_DELETE_CONFIG:
         if (!*arg || strchr(arg, '=')) {
-            rn_cli_usage_error(t->cmd, "--delete-config needs a config name, got '%s'", arg);
+            rn_cli_usage_error(t->cli.cmd, "--delete-config needs a config name, got '%s'", arg);
             return -1;
         }
         return strv_push(&a->del, arg) < 0 ? -1 : 1;
     case OPT_PARTITIONS:
-        return rn_cli_parse_int(t->cmd, "--partitions", arg, 1, 1000000, &a->partitions) < 0 ? -1
-                                                                                             : 1;
+        return handled(
+            rn_cli_parse_int(t->cli.cmd, "--partitions", arg, 1, 1000000, &a->partitions));
     default:
         return 0;
     }
@@ -941,8 +917,7 @@ static int alter_configs(topics_ctx *t, const char *name, const alter_args *a)
     int rc;
 
     rd_kafka_event_t *dev = describe_configs(t, name, &cur, &err);
-    if (!dev)
-        return rn_cli_fail(&t->cli, "cannot alter topic '%s': %s", name, err.msg);
+    if (!dev) return rn_cli_fail(&t->cli, "cannot alter topic '%s': %s", name, err.msg);
 
     /* Start from the current overrides, minus what is set or deleted now. */
     res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name);
@@ -951,15 +926,13 @@ static int alter_configs(topics_ctx *t, const char *name, const alter_args *a)
     for (size_t i = 0; i < n; i++) {
         const rd_kafka_ConfigEntry_t *e = entries[i];
         const char *key = rd_kafka_ConfigEntry_name(e);
-        if (!is_topic_override(e) || rd_kafka_ConfigEntry_is_read_only(e) == 1)
-            continue;
+        if (!is_topic_override(e) || rd_kafka_ConfigEntry_is_read_only(e) == 1) continue;
         int replaced = 0;
         for (size_t j = 0; j < a->set.n && !replaced; j++)
             replaced = names_key(a->set.v[j], key);
         for (size_t j = 0; j < a->del.n && !replaced; j++)
             replaced = names_key(a->del.v[j], key);
-        if (replaced)
-            continue;
+        if (replaced) continue;
         const char *v = rd_kafka_ConfigEntry_value(e);
         if (!v) {
             /* A sensitive value is never returned, so it could not be written back. */
@@ -985,7 +958,7 @@ static int alter_configs(topics_ctx *t, const char *name, const alter_args *a)
     o = admin_options(t, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
     q = rd_kafka_queue_new(t->rk);
     rd_kafka_AlterConfigs(t->rk, &res, 1, o, q);
-    ev = admin_wait(t, q, "alter configs", &err);
+    ev = admin_wait(t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t->cli, "cannot alter topic '%s': %s", name, err.msg);
         goto out;
@@ -1005,14 +978,10 @@ static int alter_configs(topics_ctx *t, const char *name, const alter_args *a)
         printf("topic %s: deleted %s\n", name, a->del.v[j]);
     rc = RN_CLI_EXIT_OK;
 out:
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    if (q)
-        rd_kafka_queue_destroy(q);
-    if (o)
-        rd_kafka_AdminOptions_destroy(o);
-    if (res)
-        rd_kafka_ConfigResource_destroy(res);
+    if (ev) rd_kafka_event_destroy(ev);
+    if (q) rd_kafka_queue_destroy(q);
+    if (o) rd_kafka_AdminOptions_destroy(o);
+    if (res) rd_kafka_ConfigResource_destroy(res);
     rd_kafka_event_destroy(dev);
     return rc;
 }
@@ -1023,21 +992,21 @@ static int alter_partitions(topics_ctx *t, const char *name, int count)
     rn_err err;
     int rc;
 
-    rd_kafka_NewPartitions_t *np = rd_kafka_NewPartitions_new(name, (size_t)count, errstr,
-                                                              sizeof errstr);
-    if (!np)
-        return rn_cli_fail(&t->cli, "cannot add partitions to topic '%s': %s", name, errstr);
+    rd_kafka_NewPartitions_t *np =
+        rd_kafka_NewPartitions_new(name, (size_t)count, errstr, sizeof errstr);
+    if (!np) return rn_cli_fail(&t->cli, "cannot add partitions to topic '%s': %s", name, errstr);
     rd_kafka_AdminOptions_t *o = admin_options(t, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
     rd_kafka_CreatePartitions(t->rk, &np, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(t, q, "create partitions", &err);
+    rd_kafka_event_t *ev = admin_wait(t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t->cli, "cannot add partitions to topic '%s': %s", name, err.msg);
     } else {
         size_t n;
-        const rd_kafka_topic_result_t **res = rd_kafka_CreatePartitions_result_topics(
-            rd_kafka_event_CreatePartitions_result(ev), &n);
-        rd_kafka_resp_err_t kerr = n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR__FAIL;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+        rd_kafka_resp_err_t kerr =
+            n ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR__FAIL;
         if (kerr) {
             const char *msg = n ? rd_kafka_topic_result_error_string(res[0]) : NULL;
             rc = rn_cli_fail(&t->cli, "cannot add partitions to topic '%s': %s (%s)", name,
@@ -1067,35 +1036,30 @@ static int topics_alter(int argc, char **argv)
     strv pos = {0};
 
     ctx_init(&t, "runnel topics alter");
-    int rc = parse_args(&t, argc, argv, opts, 3, alter_help, alter_opt, &a, &pos);
-    if (rc >= 0)
-        goto out;
-    if ((rc = one_name(&t, &pos)) >= 0)
-        goto out;
+    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &alter_help, alter_opt, &a, &pos);
+    if (rc >= 0) goto out;
+    if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
     if (!a.set.n && !a.del.n && a.partitions < 0) {
-        rc = rn_cli_usage_error(t.cmd, "nothing to change: give --config, --delete-config or "
-                                       "--partitions");
+        rc = rn_cli_usage_error(t.cli.cmd, "nothing to change: give --config, --delete-config or "
+                                           "--partitions");
         goto out;
     }
     for (size_t i = 0; i < a.del.n; i++) {
         for (size_t j = 0; j < a.set.n; j++) {
             if (names_key(a.set.v[j], a.del.v[i])) {
-                rc = rn_cli_usage_error(t.cmd, "--delete-config %s conflicts with --config %s",
+                rc = rn_cli_usage_error(t.cli.cmd, "--delete-config %s conflicts with --config %s",
                                         a.del.v[i], a.set.v[j]);
                 goto out;
             }
         }
     }
     const char *name = pos.v[0];
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK)
-        goto out;
+    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
     if (a.set.n || a.del.n) {
         rc = alter_configs(&t, name, &a);
-        if (rc != RN_CLI_EXIT_OK)
-            goto out;
+        if (rc != RN_CLI_EXIT_OK) goto out;
     }
-    if (a.partitions > 0)
-        rc = alter_partitions(&t, name, a.partitions);
+    if (a.partitions > 0) rc = alter_partitions(&t, name, a.partitions);
 out:
     strv_fini(&a.set);
     strv_fini(&a.del);
@@ -1118,15 +1082,10 @@ int rn_cli_topics_main(int argc, char **argv)
         return RN_CLI_EXIT_OK;
     }
     /* Each subcommand sees argv[0] = its own name. */
-    if (!strcmp(sub, "create"))
-        return topics_create(argc - 1, argv + 1);
-    if (!strcmp(sub, "list"))
-        return topics_list(argc - 1, argv + 1);
-    if (!strcmp(sub, "describe"))
-        return topics_describe(argc - 1, argv + 1);
-    if (!strcmp(sub, "delete"))
-        return topics_delete(argc - 1, argv + 1);
-    if (!strcmp(sub, "alter"))
-        return topics_alter(argc - 1, argv + 1);
+    if (!strcmp(sub, "create")) return topics_create(argc - 1, argv + 1);
+    if (!strcmp(sub, "list")) return topics_list(argc - 1, argv + 1);
+    if (!strcmp(sub, "describe")) return topics_describe(argc - 1, argv + 1);
+    if (!strcmp(sub, "delete")) return topics_delete(argc - 1, argv + 1);
+    if (!strcmp(sub, "alter")) return topics_alter(argc - 1, argv + 1);
     return rn_cli_usage_error("runnel topics", "unknown subcommand '%s'", sub);
 }
