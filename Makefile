@@ -9,6 +9,7 @@ BUILD    ?= build
 CC       ?= gcc
 SANITIZE ?= 0
 WERROR   ?= 1
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
 
 PKGS     := libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -86,7 +87,7 @@ run: deps
 	$(BUILD)/runnel serve --data-dir ./data
 
 test: deps-test
-	$(MAKE) SANITIZE=1 all $(UNIT_BIN) $(FUZZ_REPLAY)
+	$(MAKE) -j$(NPROC) SANITIZE=1 all $(UNIT_BIN) $(FUZZ_REPLAY)
 	BUILD=$(BUILD) tests/run.sh
 
 unit: all $(UNIT_BIN)

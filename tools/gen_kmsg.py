@@ -142,6 +142,21 @@ def cond(rng, known):
     return " && ".join(parts)
 
 
+def parse_int(s, what):
+    """Kafka defaults: decimal, 0x-prefixed hex, or 0-prefixed octal, optionally signed."""
+    m = re.fullmatch(r"\s*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]+|\d+)\s*", s)
+    if not m:
+        raise GenError(f"{what}: bad integer default {s!r}")
+    sign, digits = m.groups()
+    if digits[:2].lower() == "0x":
+        v = int(digits[2:], 16)
+    elif len(digits) > 1 and digits[0] == "0":
+        v = int(digits, 8)
+    else:
+        v = int(digits)
+    return -v if sign == "-" else v
+
+
 def fmt_range(r):
     if r is None:
         return "never"
@@ -209,34 +224,55 @@ class Message:
         self.snake = snake(self.name)
         self.cname = "rn_kmsg_" + self.snake
         self.structs = []  # post-order: every struct after the structs it contains
-        self.by_name = {}
+        self.defs = {}  # JSON struct name -> its field list
+        self.by_name = {}  # JSON struct name -> Struct, once built
+        self.building = set()
+        for cs in d.get("commonStructs", []):
+            self.define(cs["name"], cs["fields"])
+        self.collect(d["fields"])
         self.root = Struct(self, self.name, self.cname, self.snake)
         self.root.fields_json = d["fields"]
-        # commonStructs may be referenced by name from any field.
-        commons = []
+        # commonStructs come first (in file order), even if nothing uses them.
         for cs in d.get("commonStructs", []):
-            s = self.new_struct(cs["name"])
-            s.fields_json = cs["fields"]
-            commons.append(s)
-        for s in commons:
-            self.build(s)
+            self.struct(cs["name"])
         self.build(self.root)
-        self.structs.append(self.root)
         self.check_names()
 
-    def new_struct(self, jname):
-        if jname in self.by_name:
+    def define(self, jname, fields):
+        if jname in self.defs:
             raise GenError(f"{self.name}: struct {jname} defined twice")
+        self.defs[jname] = fields
+
+    def collect(self, fields):
+        """Registers every struct defined inline (a field with "fields"), so that fields
+        may refer to a struct by name wherever it is defined, as Kafka's generator allows."""
+        for fj in fields:
+            if "fields" in fj:
+                t = fj["type"]
+                self.define(t[2:] if t.startswith("[]") else t, fj["fields"])
+                self.collect(fj["fields"])
+
+    def struct(self, jname):
+        """The Struct for a JSON struct name, built (with what it contains) on first use."""
+        if jname in self.by_name:
+            return self.by_name[jname]
+        if jname not in self.defs:
+            return None
+        if jname in self.building:
+            raise GenError(f"{self.name}: struct {jname} contains itself")
+        self.building.add(jname)
         sn = self.snake + "_" + snake(jname)
         s = Struct(self, jname, "rn_kmsg_" + sn, sn)
+        s.fields_json = self.defs[jname]
+        self.build(s)
+        self.building.discard(jname)
         self.by_name[jname] = s
         return s
 
     def build(self, s):
         for fj in s.fields_json:
             s.fields.append(self.field(s, fj))
-        if s is not self.root:
-            self.structs.append(s)
+        self.structs.append(s)
 
     def field(self, parent, fj):
         f = Field()
@@ -267,13 +303,8 @@ class Message:
             f.struct = None
         else:
             f.base = "struct"
-            if "fields" in fj:
-                f.struct = self.new_struct(base)
-                f.struct.fields_json = fj["fields"]
-                self.build(f.struct)
-            elif base in self.by_name:
-                f.struct = self.by_name[base]
-            else:
+            f.struct = self.struct(base)
+            if f.struct is None:
                 raise GenError(f"{what}: unknown type {t}")
             if not f.array and f.nullable is not None:
                 raise GenError(f"{what}: nullable struct fields are not supported")
@@ -296,7 +327,7 @@ class Message:
     def check_default(self, f, what):
         d = f.default
         if f.base in INT_BITS:
-            v = 0 if d is None else int(str(d), 0)
+            v = 0 if d is None else parse_int(str(d), what)
             bits = INT_BITS[f.base]
             lo, hi = (0, (1 << bits) - 1) if f.base.startswith("u") else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
             if not lo <= v <= hi:
@@ -397,6 +428,13 @@ def wrap_call(indent, head, args, tail, open_="(", close=")"):
 
 
 def brace_list(indent, head, args, tail):
+    """An initialiser list; one with a declaration head that does not fit on one line
+    continues on the next lines, indented by 4."""
+    if head:
+        one = " " * indent + head + "{" + ", ".join(args) + "}" + tail
+        if len(one) <= WIDTH:
+            return [one]
+        return pack(" " * indent + head + "{", args, indent + 4, "}" + tail, first_break=True)
     return wrap_call(indent, head, args, tail, "{", "}")
 
 
@@ -432,10 +470,6 @@ def block(ind, head, body):
             return [one]
         return [pad + head] + body
     return [pad + head + " {"] + body + [pad + "}"]
-
-
-def indent_lines(lines, n=1):
-    return [(IND * n + l) if l else l for l in lines]
 
 
 def c_int(base, v):
@@ -583,7 +617,7 @@ class Gen:
         else:
             head += " (data, no api key)"
         head += f": versions {m.valid[0]}-{m.valid[1]}"
-        head += ", flexible " + (fmt_range(m.flex) if m.flex else "never")
+        head += (", flexible " + fmt_range(m.flex)) if m.flex else ", never flexible"
         if m.unstable:
             head += "; the latest version is unstable"
         o.append("/* " + "-" * 66 + " " + m.name + " */")

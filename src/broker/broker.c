@@ -262,6 +262,35 @@ static void retention_timer_cb(uv_timer_t *h)
     rn_broker_apply_retention(h->data);
 }
 
+static void group_timer_cb(uv_timer_t *h)
+{
+    rn_broker *b = h->data;
+    rn_group_tick(b->groups);
+}
+
+/* Opens <data_dir>/groups.db (committed offsets, group records) and starts the tick. */
+static int groups_open(rn_broker *b, rn_err *err)
+{
+    rn_group_config gc;
+    rn_group_config_defaults(&gc);
+    gc.min_session_timeout_ms = b->cfg.group_min_session_timeout_ms;
+    gc.max_session_timeout_ms = b->cfg.group_max_session_timeout_ms;
+    gc.initial_rebalance_delay_ms = b->cfg.group_initial_rebalance_delay_ms;
+    gc.offsets_retention_ms = b->cfg.offsets_retention_minutes * 60 * 1000;
+    gc.offsets_retention_check_interval_ms = b->cfg.offsets_retention_check_interval_ms;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/groups.db", b->cfg.data_dir);
+    int rc = rn_group_coord_new(&gc, b->loop, path, &b->groups, err);
+    if (rc)
+        return rc;
+    uv_timer_init(b->loop, &b->group_timer);
+    b->group_timer.data = b;
+    uv_timer_start(&b->group_timer, group_timer_cb, RN_BROKER_GROUP_TICK_MS,
+                   RN_BROKER_GROUP_TICK_MS);
+    uv_unref((uv_handle_t *)&b->group_timer);
+    return RN_OK;
+}
+
 int rn_broker_init(rn_broker *b, uv_loop_t *loop, const rn_broker_config *cfg, rn_err *err)
 {
     memset(b, 0, sizeof *b);
@@ -300,6 +329,9 @@ int rn_broker_init(rn_broker *b, uv_loop_t *loop, const rn_broker_config *cfg, r
     rc = rn_log_list_dirs(b->log, orphan_cb, b, err);
     if (rc)
         goto fail;
+    rc = groups_open(b, err);
+    if (rc)
+        goto fail;
     uv_timer_init(loop, &b->retention_timer);
     b->retention_timer.data = b;
     uv_timer_start(&b->retention_timer, retention_timer_cb, (uint64_t)cfg->retention_check_interval_ms,
@@ -315,6 +347,13 @@ fail:
 
 void rn_broker_fini(rn_broker *b)
 {
+    if (b->group_timer.data) {
+        uv_timer_stop(&b->group_timer);
+        uv_close((uv_handle_t *)&b->group_timer, NULL);
+        b->group_timer.data = NULL;
+    }
+    rn_group_coord_free(b->groups); /* answers commits still being stored */
+    b->groups = NULL;
     if (b->retention_timer.data) {
         uv_timer_stop(&b->retention_timer);
         uv_close((uv_handle_t *)&b->retention_timer, NULL);
@@ -472,10 +511,11 @@ int rn_broker_topic_set_configs(rn_broker *b, rn_topic *t, const rn_config_kv *k
         free_kv(copy, n);
         return rc;
     }
+    /* kv may point into t->configs (incremental alter): use the copy from here on. */
     free_kv(t->configs, t->nconfigs);
     t->configs = copy;
     t->nconfigs = n;
-    rn_topic_settings_compute(&b->cfg, kv, n, &t->settings);
+    rn_topic_settings_compute(&b->cfg, copy, n, &t->settings);
     for (int32_t i = 0; i < t->npartitions; i++)
         rn_partition_set_config(t->partitions[i], &t->settings.log);
     return RN_OK;

@@ -44,6 +44,8 @@ int rn_buf_reserve(rn_buf *b, size_t n)
 
 uint8_t *rn_buf_extend(rn_buf *b, size_t n)
 {
+    if (n == 0)
+        return b->oom ? NULL : b->p;
     if (rn_buf_reserve(b, n))
         return NULL;
     uint8_t *at = b->p + b->len;

@@ -98,7 +98,7 @@ typedef struct rn_reader {
 static inline void rn_reader_init(rn_reader *r, const void *p, size_t len)
 {
     r->p = p;
-    r->end = r->p + len;
+    r->end = p ? r->p + len : r->p; /* NULL + 0 is undefined */
     r->err = 0;
 }
 static inline size_t rn_reader_left(const rn_reader *r)

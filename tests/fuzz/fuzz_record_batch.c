@@ -64,14 +64,14 @@ static void rebuild(const uint8_t *p, size_t len, const rn_batch_header *h)
 {
     rn_batch_builder bb;
     /* LogAppendTime records all carry max_timestamp, which need not be near base. */
-    int64_t base = h->attributes & RN_BATCH_ATTR_LOG_APPEND_TIME ? h->max_timestamp : h->base_timestamp;
+    int64_t base =
+        h->attributes & RN_BATCH_ATTR_LOG_APPEND_TIME ? h->max_timestamp : h->base_timestamp;
     rn_batch_builder_init(&bb, h->attributes & RN_BATCH_ATTR_CODEC_MASK, base);
     rn_batch_builder_set_producer(&bb, h->producer_id, h->producer_epoch, h->base_sequence);
     rn_batch_builder_set_flags(&bb, (int16_t)(h->attributes & RN_BATCH_ATTR_TRANSACTIONAL));
     rn_record_iter it;
     rn_err err;
-    if (rn_record_iter_init(&it, p, len, MAX_DEC, &err))
-        abort();
+    if (rn_record_iter_init(&it, p, len, MAX_DEC, &err)) abort();
     rn_record rec;
     int rc;
     while ((rc = rn_record_iter_next(&it, &rec, &err)) == 1) {
@@ -81,22 +81,17 @@ static void rebuild(const uint8_t *p, size_t len, const rn_batch_header *h)
         rn_reader_init(&hr, rec.headers, rec.headers_len);
         while (nh < 64 && rn_record_next_header(&hr, &hdrs[nh]) == 1)
             nh++;
-        if (nh < rec.header_count)
-            goto skip; /* too many headers for this oracle */
+        if (nh < rec.header_count) goto skip; /* too many headers for this oracle */
         if (rn_batch_builder_add(&bb, rec.timestamp, rec.key, rec.key_len, rec.value, rec.value_len,
                                  hdrs, nh))
             abort();
     }
-    if (rc != 0)
-        abort();
+    if (rc != 0) abort();
     rn_buf out = {0};
-    if (rn_batch_builder_finish(&bb, &out, &err))
-        abort();
+    if (rn_batch_builder_finish(&bb, &out, &err)) abort();
     rn_batch_header h2;
-    if (rn_batch_validate_ex(out.p, out.len, 1, (size_t)8 << 20, NULL, &h2, &err))
-        abort();
-    if (h2.records_count != h->records_count)
-        abort();
+    if (rn_batch_validate_ex(out.p, out.len, 1, (size_t)8 << 20, NULL, &h2, &err)) abort();
+    if (h2.records_count != h->records_count) abort();
     /* Same records, in order. */
     rn_record_iter a, b;
     if (rn_record_iter_init(&a, p, len, MAX_DEC, &err) ||
@@ -124,11 +119,9 @@ static void rebuild(const uint8_t *p, size_t len, const rn_batch_header *h)
                 (xa.value_len > 0 && memcmp(xa.value, xb.value, (size_t)xa.value_len)))
                 abort();
         }
-        if (x != 0 || rn_record_next_header(&hb, &xb) != 0)
-            abort();
+        if (x != 0 || rn_record_next_header(&hb, &xb) != 0) abort();
     }
-    if (x != 0 || rn_record_iter_next(&b, &rb, &err) != 0)
-        abort();
+    if (x != 0 || rn_record_iter_next(&b, &rb, &err) != 0) abort();
     rn_record_iter_fini(&a);
     rn_record_iter_fini(&b);
     rn_buf_fini(&out);
@@ -147,8 +140,7 @@ static void check_batch(const uint8_t *p, size_t len, unsigned *sum)
     int32_t n;
     int irc = iterate(p, len, &n, sum);
     if (vrc == RN_OK) {
-        if (irc != 0 || n != h.records_count)
-            abort(); /* validated, yet does not iterate */
+        if (irc != 0 || n != h.records_count) abort(); /* validated, yet does not iterate */
         rebuild(p, len, &h);
     }
 }
@@ -160,13 +152,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* Splitting never reports sizes beyond the buffer. */
     for (size_t off = 0, n; (n = rn_batch_next_size(data + off, size - off)) != 0; off += n)
-        if (n < RN_BATCH_HEADER_SIZE || n > size - off)
-            abort();
+        if (n < RN_BATCH_HEADER_SIZE || n > size - off) abort();
 
     if (size >= RN_BATCH_HEADER_SIZE && size - RN_BATCH_LOG_OVERHEAD <= INT32_MAX) {
         uint8_t *copy = malloc(size);
-        if (!copy)
-            return 0;
+        if (!copy) return 0;
         memcpy(copy, data, size);
         rn_be32_store(copy + 8, (uint32_t)(size - RN_BATCH_LOG_OVERHEAD));
         copy[16] = 2;

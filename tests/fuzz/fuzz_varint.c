@@ -17,14 +17,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(const rn_buf *b, size_t want_len, size_t consumed)
 {
-    if (!rn_buf_ok(b) || b->len != want_len || b->len > consumed)
-        abort();
+    if (!rn_buf_ok(b) || b->len != want_len || b->len > consumed) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
-        return 0;
+    if (size < 1) return 0;
     unsigned mode = data[0] % 4;
     rn_reader r;
     rn_reader_init(&r, data + 1, size - 1);
@@ -35,45 +33,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rn_reader back;
         if (mode == 0) {
             uint64_t v = rn_rd_uvarint(&r);
-            if (r.err)
-                break;
+            if (r.err) break;
             rn_buf_put_uvarint(&b, v);
             check(&b, rn_uvarint_size(v), (size_t)(r.p - at));
             rn_reader_init(&back, b.p, b.len);
-            if (rn_rd_uvarint(&back) != v || back.err || rn_reader_left(&back))
-                abort();
+            if (rn_rd_uvarint(&back) != v || back.err || rn_reader_left(&back)) abort();
         } else if (mode == 1) {
             uint32_t v = rn_rd_uvarint32(&r);
-            if (r.err)
-                break;
+            if (r.err) break;
             rn_buf_put_uvarint(&b, v);
             check(&b, rn_uvarint_size(v), (size_t)(r.p - at));
             rn_reader_init(&back, b.p, b.len);
-            if (rn_rd_uvarint32(&back) != v || back.err || rn_reader_left(&back))
-                abort();
+            if (rn_rd_uvarint32(&back) != v || back.err || rn_reader_left(&back)) abort();
         } else if (mode == 2) {
             int32_t v = rn_rd_varint(&r);
-            if (r.err)
-                break;
+            if (r.err) break;
             rn_buf_put_varint(&b, v);
             check(&b, rn_varint_size(v), (size_t)(r.p - at));
             rn_reader_init(&back, b.p, b.len);
-            if (rn_rd_varint(&back) != v || back.err || rn_reader_left(&back))
-                abort();
+            if (rn_rd_varint(&back) != v || back.err || rn_reader_left(&back)) abort();
         } else {
             int64_t v = rn_rd_varlong(&r);
-            if (r.err)
-                break;
+            if (r.err) break;
             rn_buf_put_varlong(&b, v);
             check(&b, rn_varlong_size(v), (size_t)(r.p - at));
             rn_reader_init(&back, b.p, b.len);
-            if (rn_rd_varlong(&back) != v || back.err || rn_reader_left(&back))
-                abort();
+            if (rn_rd_varlong(&back) != v || back.err || rn_reader_left(&back)) abort();
         }
         rn_buf_fini(&b);
     }
     /* A failed read must not have moved past the end. */
-    if (r.p > r.end)
-        abort();
+    if (r.p > r.end) abort();
     return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "common/diag.h"
 #include "common/timeutil.h"
+#include "group/group.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,7 +41,15 @@ static const rn_kafka_api_entry api_table[] = {
     {1, 4, 11, 4, rn_kafka_handle_fetch},
     {2, 1, 5, 1, rn_kafka_handle_list_offsets},
     {3, 0, 8, 0, rn_kafka_handle_metadata},
+    {8, 2, 7, 2, rn_kafka_handle_offset_commit},
+    {9, 1, 5, 1, rn_kafka_handle_offset_fetch},
     {10, 0, 2, 0, rn_kafka_handle_find_coordinator},
+    {11, 0, 5, 0, rn_kafka_handle_join_group},
+    {12, 0, 3, 0, rn_kafka_handle_heartbeat},
+    {13, 0, 3, 0, rn_kafka_handle_leave_group},
+    {14, 0, 3, 0, rn_kafka_handle_sync_group},
+    {15, 0, 4, 0, rn_kafka_handle_describe_groups},
+    {16, 0, 2, 0, rn_kafka_handle_list_groups},
     {18, 0, 4, 0, rn_kafka_handle_api_versions},
     {19, 2, 4, 2, rn_kafka_handle_create_topics},
     {20, 1, 3, 1, rn_kafka_handle_delete_topics},
@@ -50,7 +59,9 @@ static const rn_kafka_api_entry api_table[] = {
     {32, 1, 3, 1, rn_kafka_handle_describe_configs},
     {33, 0, 1, 0, rn_kafka_handle_alter_configs},
     {37, 0, 1, 0, rn_kafka_handle_create_partitions},
+    {42, 0, 1, 0, rn_kafka_handle_delete_groups},
     {44, 0, 1, 0, rn_kafka_handle_incremental_alter_configs},
+    {47, 0, 0, 0, rn_kafka_handle_offset_delete},
 };
 
 const rn_kafka_api_entry *rn_kafka_api_table(int *n)
@@ -125,8 +136,9 @@ int rn_kafka_new(rn_broker *b, rn_kafka **out, rn_err *err)
 
 void rn_kafka_shutdown(rn_kafka *k)
 {
-    (void)k;
     rn_kafka_fetch_shutdown();
+    /* Parked JoinGroup/SyncGroup are answered (NOT_COORDINATOR) so the drain can finish. */
+    rn_group_coord_shutdown(k->b->groups);
 }
 
 void rn_kafka_free(rn_kafka *k)
@@ -293,16 +305,19 @@ static void on_close(rn_conn *c, void *ud)
         kc->next->prev = kc->prev;
     kc->conn = NULL;
     /* Parked requests are answered into the void; syncing ones finish when the flusher
-     * calls back. Keep kc alive until every request is done. */
-    kc->npending++; /* hold kc while cancelling */
+     * calls back. While walking the FIFO, hold off flush_done (it frees finished
+     * requests), then flush once; kc itself is freed when its last request is. */
+    int outer = kc->flushing;
+    kc->flushing = 1;
     for (rn_kreq *r = kc->head; r; r = r->next)
         if (!r->done && r->cancel) {
             void (*cancel)(rn_kreq *) = r->cancel;
             r->cancel = NULL;
             cancel(r);
         }
-    kc->npending--;
-    flush_done(kc);
+    kc->flushing = outer;
+    if (!outer)
+        flush_done(kc);
 }
 
 static void on_frame(rn_conn *c, void *ud, uint8_t *frame, size_t len)

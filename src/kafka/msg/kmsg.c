@@ -22,16 +22,14 @@
 
 rn_kstr rn_kstr_c(const char *s)
 {
-    if (!s)
-        return RN_KSTR_NULL;
+    if (!s) return RN_KSTR_NULL;
     size_t n = strlen(s);
     return (rn_kstr){s, n > INT32_MAX ? INT32_MAX : (int32_t)n};
 }
 
 int rn_kstr_eq(rn_kstr a, const char *s)
 {
-    if (!s || a.len < 0)
-        return !s && a.len < 0;
+    if (!s || a.len < 0) return !s && a.len < 0;
     size_t n = strlen(s);
     return (size_t)a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
@@ -39,8 +37,7 @@ int rn_kstr_eq(rn_kstr a, const char *s)
 int rn_kmsg_uuid_is_zero(const rn_kuuid *u)
 {
     for (size_t i = 0; i < sizeof u->b; i++)
-        if (u->b[i])
-            return 0;
+        if (u->b[i]) return 0;
     return 1;
 }
 
@@ -50,8 +47,7 @@ int rn_kmsg_uuid_is_zero(const rn_kuuid *u)
  * below -1 are returned as such for the caller to reject. */
 static int64_t rd_len(rn_reader *r, int flex, int wide)
 {
-    if (flex)
-        return (int64_t)rn_rd_uvarint32(r) - 1;
+    if (flex) return (int64_t)rn_rd_uvarint32(r) - 1;
     return wide ? rn_rd_i32(r) : rn_rd_i16(r);
 }
 
@@ -59,10 +55,8 @@ rn_kstr rn_kmsg_rd_str(rn_reader *r, int flex, int nullable)
 {
     rn_kstr s = {NULL, 0};
     int64_t len = rd_len(r, flex, 0);
-    if (r->err)
-        return s;
-    if (len == -1 && nullable)
-        return RN_KSTR_NULL;
+    if (r->err) return s;
+    if (len == -1 && nullable) return RN_KSTR_NULL;
     if (len < 0 || len > STR_MAX) {
         r->err = 1;
         return s;
@@ -79,10 +73,8 @@ rn_kbytes rn_kmsg_rd_bytes(rn_reader *r, int flex, int nullable)
 {
     rn_kbytes s = {NULL, 0};
     int64_t len = rd_len(r, flex, 1);
-    if (r->err)
-        return s;
-    if (len == -1 && nullable)
-        return RN_KBYTES_NULL;
+    if (r->err) return s;
+    if (len == -1 && nullable) return RN_KBYTES_NULL;
     if (len < 0 || len > INT32_MAX) {
         r->err = 1;
         return s;
@@ -109,10 +101,8 @@ rn_kuuid rn_kmsg_rd_uuid(rn_reader *r)
 int32_t rn_kmsg_rd_arrlen(rn_reader *r, int flex, int nullable)
 {
     int64_t n = rd_len(r, flex, 1);
-    if (r->err)
-        return 0;
-    if (n == -1 && nullable)
-        return -1;
+    if (r->err) return 0;
+    if (n == -1 && nullable) return -1;
     /* Kafka's own check ("Tried to allocate a collection of size N, but there are only
      * M bytes remaining"): no element is smaller than one byte. */
     if (n < 0 || (uint64_t)n > rn_reader_left(r)) {
@@ -124,8 +114,7 @@ int32_t rn_kmsg_rd_arrlen(rn_reader *r, int flex, int nullable)
 
 void *rn_kmsg_alloc_array(rn_arena *a, int32_t n, size_t size)
 {
-    if (n <= 0 || size == 0 || (size_t)n > SIZE_MAX / size)
-        return NULL;
+    if (n <= 0 || size == 0 || (size_t)n > SIZE_MAX / size) return NULL;
     return rn_arena_alloc(a, (size_t)n * size);
 }
 
@@ -139,13 +128,11 @@ void rn_kmsg_rd_tags_begin(rn_reader *r, rn_kmsg_tags *t)
 
 int rn_kmsg_rd_tag(rn_reader *r, rn_kmsg_tags *t, uint32_t *tag)
 {
-    if (r->err || t->left == 0)
-        return 0;
+    if (r->err || t->left == 0) return 0;
     t->left--;
     uint32_t tg = rn_rd_uvarint32(r);
     uint32_t size = rn_rd_uvarint32(r);
-    if (r->err)
-        return 0;
+    if (r->err) return 0;
     /* Kafka: "Invalid or out-of-order tag"; a repeated tag is out of order too. */
     if ((int64_t)tg <= t->last || size > rn_reader_left(r)) {
         r->err = 1;
@@ -163,8 +150,7 @@ void rn_kmsg_rd_tag_end(rn_reader *r, rn_kmsg_tags *t)
     r->end = t->outer_end;
     /* A known field may be shorter than its declared size (a newer peer appended
      * something); the rest is skipped, as for unknown fields. */
-    if (!r->err)
-        r->p = t->field_end;
+    if (!r->err) r->p = t->field_end;
 }
 
 void rn_kmsg_rd_tags_skip(rn_reader *r)
@@ -181,13 +167,11 @@ int rn_kmsg_dec_finish(rn_reader *r, const uint8_t *start, const uint8_t *end, i
 {
     /* An early return from inside a tagged field leaves r->end narrowed. */
     r->end = end;
-    if (rc == RN_OK && !r->err)
-        return RN_OK;
+    if (rc == RN_OK && !r->err) return RN_OK;
     r->err = 1;
-    if (rc == RN_ENOMEM)
-        return rn_err_set(err, RN_ENOMEM, "%s v%d: out of memory", name, version);
-    return rn_err_set(err, RN_EPROTO, "%s v%d: truncated or malformed at byte %zu", name,
-                      version, (size_t)(r->p - start));
+    if (rc == RN_ENOMEM) return rn_err_set(err, RN_ENOMEM, "%s v%d: out of memory", name, version);
+    return rn_err_set(err, RN_EPROTO, "%s v%d: truncated or malformed at byte %zu", name, version,
+                      (size_t)(r->p - start));
 }
 
 /* ------------------------------------------------------------------ writers */
@@ -209,8 +193,7 @@ void rn_kmsg_wr_str(rn_kmsg_wr *w, rn_kstr s, int flex, int nullable)
         return;
     }
     wr_len(w, s.len, flex, 0);
-    if (s.len > 0)
-        rn_buf_append(w->b, s.p, (size_t)s.len);
+    if (s.len > 0) rn_buf_append(w->b, s.p, (size_t)s.len);
 }
 
 void rn_kmsg_wr_bytes(rn_kmsg_wr *w, rn_kbytes s, int flex, int nullable)
@@ -220,8 +203,7 @@ void rn_kmsg_wr_bytes(rn_kmsg_wr *w, rn_kbytes s, int flex, int nullable)
         return;
     }
     wr_len(w, s.len, flex, 1);
-    if (s.len > 0)
-        rn_buf_append(w->b, s.p, (size_t)s.len);
+    if (s.len > 0) rn_buf_append(w->b, s.p, (size_t)s.len);
 }
 
 void rn_kmsg_wr_uuid(rn_kmsg_wr *w, const rn_kuuid *u)
@@ -248,8 +230,7 @@ size_t rn_kmsg_wr_tag_begin(rn_kmsg_wr *w, uint32_t tag)
 void rn_kmsg_wr_tag_end(rn_kmsg_wr *w, size_t at)
 {
     rn_buf *b = w->b;
-    if (!rn_buf_ok(b))
-        return;
+    if (!rn_buf_ok(b)) return;
     size_t size = b->len - at;
     if (size > UINT32_MAX) {
         w->bad = 1;
@@ -258,8 +239,7 @@ void rn_kmsg_wr_tag_end(rn_kmsg_wr *w, size_t at)
     /* The size precedes the field: grow by its varint length, shift the field up and
      * write the varint into the gap. Tagged fields are rare and small. */
     size_t k = rn_uvarint_size(size);
-    if (!rn_buf_extend(b, k))
-        return;
+    if (!rn_buf_extend(b, k)) return;
     memmove(b->p + at + k, b->p + at, size);
     uint8_t *p = b->p + at;
     while (size >= 0x80) {
@@ -271,10 +251,8 @@ void rn_kmsg_wr_tag_end(rn_kmsg_wr *w, size_t at)
 
 int rn_kmsg_wr_finish(rn_kmsg_wr *w, size_t mark)
 {
-    if (rn_buf_ok(w->b) && !w->bad)
-        return RN_OK;
-    if (w->b->len > mark)
-        w->b->len = mark;
+    if (rn_buf_ok(w->b) && !w->bad) return RN_OK;
+    if (w->b->len > mark) w->b->len = mark;
     return rn_buf_ok(w->b) ? RN_EINVAL : RN_ENOMEM;
 }
 
@@ -297,8 +275,7 @@ int rn_kmsg_response_header_version(int16_t api_key, int16_t api_version)
 const rn_kmsg_desc *rn_kmsg_desc_by_name(const char *name)
 {
     for (size_t i = 0; i < RN_KMSG_DESC_COUNT; i++)
-        if (strcmp(rn_kmsg_descs[i].name, name) == 0)
-            return &rn_kmsg_descs[i];
+        if (strcmp(rn_kmsg_descs[i].name, name) == 0) return &rn_kmsg_descs[i];
     return NULL;
 }
 
@@ -306,10 +283,8 @@ int rn_kmsg_request_decode_any(rn_reader *r, int16_t api_key, int16_t version, r
                                rn_err *err)
 {
     const rn_kmsg_desc *d = rn_kmsg_request_desc(api_key);
-    if (!d)
-        return rn_err_set(err, RN_ENOTFOUND, "unknown api key %d", api_key);
+    if (!d) return rn_err_set(err, RN_ENOTFOUND, "unknown api key %d", api_key);
     void *msg = rn_arena_alloc(a, d->root->size);
-    if (!msg)
-        return rn_err_set(err, RN_ENOMEM, "%s v%d: out of memory", d->name, version);
+    if (!msg) return rn_err_set(err, RN_ENOMEM, "%s v%d: out of memory", d->name, version);
     return d->decode(r, version, a, msg, err);
 }

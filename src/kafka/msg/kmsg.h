@@ -18,6 +18,34 @@
  * Versions: every struct holds the fields of all versions; a field absent at the version
  * being decoded keeps its JSON default (set by the _init functions), and encoders skip
  * fields absent at the version they write. Nested structs use the top-level version.
+ *
+ * Per message M (snake name m, e.g. ProduceRequest -> rn_kmsg_produce_request):
+ *   void rn_kmsg_m_init(rn_kmsg_m *msg)  and  rn_kmsg_m_<struct>_init(...) per nested struct:
+ *       every field to its JSON default, arrays empty (n 0, items NULL).
+ *   int rn_kmsg_m_decode(rn_reader *r, int16_t version, rn_arena *a, rn_kmsg_m *out,
+ *                        rn_err *err)
+ *       Inits *out, then reads the body at version (compact encoding iff flexible) and
+ *       advances r past it; trailing bytes are left unread, not an error. Returns RN_OK;
+ *       RN_EPROTO for a version outside validVersions ("unsupported version") or malformed
+ *       input ("ProduceRequest v7: truncated or malformed at byte 37", offset from r->p at
+ *       the call); RN_ENOMEM if the arena fails. On error *out is unspecified and r->err
+ *       is set.
+ *   int rn_kmsg_m_encode(rn_buf *b, int16_t version, const rn_kmsg_m *msg)
+ *       Appends the body at version. Returns RN_OK; RN_ENOMEM; or RN_EINVAL for a version
+ *       outside validVersions or a value the version cannot carry (null where not
+ *       nullable, a string over 0x7fff bytes, n > 0 with items NULL); on failure b->len is
+ *       restored.
+ *
+ * A handler, for example:
+ *     rn_kmsg_produce_request req;
+ *     if (rn_kmsg_produce_request_decode(&r, hdr.request_api_version, arena, &req, &err))
+ *         return err.code;                       (close the connection)
+ *     for (int32_t i = 0; i < req.topic_data.n; i++) ... req.topic_data.items[i].name ...
+ *     rn_kmsg_produce_response resp;
+ *     rn_kmsg_produce_response_init(&resp);
+ *     resp.responses.items = rn_arena_alloc(arena, n * sizeof *resp.responses.items);
+ *     ... rn_kmsg_produce_response_topic_produce_response_init(&resp.responses.items[i]) ...
+ *     rn_kmsg_produce_response_encode(&out, hdr.request_api_version, &resp);
  */
 #ifndef RN_KAFKA_MSG_KMSG_H
 #define RN_KAFKA_MSG_KMSG_H
@@ -113,9 +141,9 @@ typedef struct rn_kmsg_field {
     int16_t min_version; /* on the wire iff min_version <= v <= max_version */
     int16_t max_version; /* INT16_MAX for "N+"; min > max if never */
     int16_t nullable_min;
-    int16_t nullable_max; /* nullable_min > nullable_max if never nullable */
-    int16_t tag;          /* tagged-field tag, -1 if never tagged */
-    int16_t tagged_min;   /* tagged (not positional) from this version on */
+    int16_t nullable_max;      /* nullable_min > nullable_max if never nullable */
+    int16_t tag;               /* tagged-field tag, -1 if never tagged */
+    int16_t tagged_min;        /* tagged (not positional) from this version on */
     const rn_kmsg_struct *sub; /* element layout when type is RN_KMSG_T_STRUCT */
 } rn_kmsg_field;
 
@@ -170,10 +198,10 @@ void *rn_kmsg_alloc_array(rn_arena *a, int32_t n, size_t size);
  * cannot read past it; rn_kmsg_rd_tag_end restores r->end and skips unread bytes. Tags
  * must be strictly ascending. */
 typedef struct rn_kmsg_tags {
-    uint32_t left;             /* fields not yet opened */
-    int64_t last;              /* previous tag, -1 at first */
-    const uint8_t *field_end;  /* end of the open field */
-    const uint8_t *outer_end;  /* r->end to restore */
+    uint32_t left;            /* fields not yet opened */
+    int64_t last;             /* previous tag, -1 at first */
+    const uint8_t *field_end; /* end of the open field */
+    const uint8_t *outer_end; /* r->end to restore */
 } rn_kmsg_tags;
 void rn_kmsg_rd_tags_begin(rn_reader *r, rn_kmsg_tags *t);
 int rn_kmsg_rd_tag(rn_reader *r, rn_kmsg_tags *t, uint32_t *tag);

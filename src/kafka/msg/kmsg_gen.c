@@ -8466,10 +8466,9 @@ static const rn_kmsg_field fields_alter_configs_request[] = {
     {"ValidateOnly", offsetof(rn_kmsg_alter_configs_request, validate_only), RN_KMSG_T_BOOL, 0, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_alter_configs_request = {"AlterConfigsRequest",
-                                                            sizeof(rn_kmsg_alter_configs_request),
-                                                            2, fields_alter_configs_request,
-                                                            any_init_alter_configs_request};
+static const rn_kmsg_struct struct_alter_configs_request = {
+    "AlterConfigsRequest", sizeof(rn_kmsg_alter_configs_request), 2, fields_alter_configs_request,
+    any_init_alter_configs_request};
 
 static int any_decode_alter_configs_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -8518,10 +8517,9 @@ static const rn_kmsg_field fields_alter_configs_response[] = {
     {"Responses", offsetof(rn_kmsg_alter_configs_response, responses), RN_KMSG_T_STRUCT, 1, 0,
      INT16_MAX, 1, 0, -1, 0, &struct_alter_configs_response_alter_configs_resource_response},
 };
-static const rn_kmsg_struct struct_alter_configs_response = {"AlterConfigsResponse",
-                                                             sizeof(rn_kmsg_alter_configs_response),
-                                                             2, fields_alter_configs_response,
-                                                             any_init_alter_configs_response};
+static const rn_kmsg_struct struct_alter_configs_response = {
+    "AlterConfigsResponse", sizeof(rn_kmsg_alter_configs_response), 2,
+    fields_alter_configs_response, any_init_alter_configs_response};
 
 static int any_decode_alter_configs_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -8545,10 +8543,9 @@ static const rn_kmsg_field fields_api_versions_request[] = {
     {"ClientSoftwareVersion", offsetof(rn_kmsg_api_versions_request, client_software_version),
      RN_KMSG_T_STRING, 0, 3, INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_api_versions_request = {"ApiVersionsRequest",
-                                                           sizeof(rn_kmsg_api_versions_request), 2,
-                                                           fields_api_versions_request,
-                                                           any_init_api_versions_request};
+static const rn_kmsg_struct struct_api_versions_request = {
+    "ApiVersionsRequest", sizeof(rn_kmsg_api_versions_request), 2, fields_api_versions_request,
+    any_init_api_versions_request};
 
 static int any_decode_api_versions_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                            rn_err *err)
@@ -8639,10 +8636,9 @@ static const rn_kmsg_field fields_api_versions_response[] = {
     {"ZkMigrationReady", offsetof(rn_kmsg_api_versions_response, zk_migration_ready),
      RN_KMSG_T_BOOL, 0, 3, INT16_MAX, 1, 0, 3, 3, NULL},
 };
-static const rn_kmsg_struct struct_api_versions_response = {"ApiVersionsResponse",
-                                                            sizeof(rn_kmsg_api_versions_response),
-                                                            7, fields_api_versions_response,
-                                                            any_init_api_versions_response};
+static const rn_kmsg_struct struct_api_versions_response = {
+    "ApiVersionsResponse", sizeof(rn_kmsg_api_versions_response), 7, fields_api_versions_response,
+    any_init_api_versions_response};
 
 static int any_decode_api_versions_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -8782,10 +8778,9 @@ static const rn_kmsg_field fields_create_acls_request[] = {
     {"Creations", offsetof(rn_kmsg_create_acls_request, creations), RN_KMSG_T_STRUCT, 1, 0,
      INT16_MAX, 1, 0, -1, 0, &struct_create_acls_request_acl_creation},
 };
-static const rn_kmsg_struct struct_create_acls_request = {"CreateAclsRequest",
-                                                          sizeof(rn_kmsg_create_acls_request), 1,
-                                                          fields_create_acls_request,
-                                                          any_init_create_acls_request};
+static const rn_kmsg_struct struct_create_acls_request = {
+    "CreateAclsRequest", sizeof(rn_kmsg_create_acls_request), 1, fields_create_acls_request,
+    any_init_create_acls_request};
 
 static int any_decode_create_acls_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                           rn_err *err)
@@ -8825,10 +8820,9 @@ static const rn_kmsg_field fields_create_acls_response[] = {
     {"Results", offsetof(rn_kmsg_create_acls_response, results), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_create_acls_response_acl_creation_result},
 };
-static const rn_kmsg_struct struct_create_acls_response = {"CreateAclsResponse",
-                                                           sizeof(rn_kmsg_create_acls_response), 2,
-                                                           fields_create_acls_response,
-                                                           any_init_create_acls_response};
+static const rn_kmsg_struct struct_create_acls_response = {
+    "CreateAclsResponse", sizeof(rn_kmsg_create_acls_response), 2, fields_create_acls_response,
+    any_init_create_acls_response};
 
 static int any_decode_create_acls_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                            rn_err *err)
@@ -9022,10 +9016,9 @@ static const rn_kmsg_field fields_create_topics_request[] = {
     {"validateOnly", offsetof(rn_kmsg_create_topics_request, validate_only), RN_KMSG_T_BOOL, 0, 1,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_create_topics_request = {"CreateTopicsRequest",
-                                                            sizeof(rn_kmsg_create_topics_request),
-                                                            3, fields_create_topics_request,
-                                                            any_init_create_topics_request};
+static const rn_kmsg_struct struct_create_topics_request = {
+    "CreateTopicsRequest", sizeof(rn_kmsg_create_topics_request), 3, fields_create_topics_request,
+    any_init_create_topics_request};
 
 static int any_decode_create_topics_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -9104,10 +9097,9 @@ static const rn_kmsg_field fields_create_topics_response[] = {
     {"Topics", offsetof(rn_kmsg_create_topics_response, topics), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_create_topics_response_creatable_topic_result},
 };
-static const rn_kmsg_struct struct_create_topics_response = {"CreateTopicsResponse",
-                                                             sizeof(rn_kmsg_create_topics_response),
-                                                             2, fields_create_topics_response,
-                                                             any_init_create_topics_response};
+static const rn_kmsg_struct struct_create_topics_response = {
+    "CreateTopicsResponse", sizeof(rn_kmsg_create_topics_response), 2,
+    fields_create_topics_response, any_init_create_topics_response};
 
 static int any_decode_create_topics_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -9157,10 +9149,9 @@ static const rn_kmsg_field fields_delete_acls_request[] = {
     {"Filters", offsetof(rn_kmsg_delete_acls_request, filters), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_delete_acls_request_delete_acls_filter},
 };
-static const rn_kmsg_struct struct_delete_acls_request = {"DeleteAclsRequest",
-                                                          sizeof(rn_kmsg_delete_acls_request), 1,
-                                                          fields_delete_acls_request,
-                                                          any_init_delete_acls_request};
+static const rn_kmsg_struct struct_delete_acls_request = {
+    "DeleteAclsRequest", sizeof(rn_kmsg_delete_acls_request), 1, fields_delete_acls_request,
+    any_init_delete_acls_request};
 
 static int any_decode_delete_acls_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                           rn_err *err)
@@ -9236,10 +9227,9 @@ static const rn_kmsg_field fields_delete_acls_response[] = {
     {"FilterResults", offsetof(rn_kmsg_delete_acls_response, filter_results), RN_KMSG_T_STRUCT, 1,
      0, INT16_MAX, 1, 0, -1, 0, &struct_delete_acls_response_delete_acls_filter_result},
 };
-static const rn_kmsg_struct struct_delete_acls_response = {"DeleteAclsResponse",
-                                                           sizeof(rn_kmsg_delete_acls_response), 2,
-                                                           fields_delete_acls_response,
-                                                           any_init_delete_acls_response};
+static const rn_kmsg_struct struct_delete_acls_response = {
+    "DeleteAclsResponse", sizeof(rn_kmsg_delete_acls_response), 2, fields_delete_acls_response,
+    any_init_delete_acls_response};
 
 static int any_decode_delete_acls_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                            rn_err *err)
@@ -9261,10 +9251,9 @@ static const rn_kmsg_field fields_delete_groups_request[] = {
     {"GroupsNames", offsetof(rn_kmsg_delete_groups_request, groups_names), RN_KMSG_T_STRING, 1, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_delete_groups_request = {"DeleteGroupsRequest",
-                                                            sizeof(rn_kmsg_delete_groups_request),
-                                                            1, fields_delete_groups_request,
-                                                            any_init_delete_groups_request};
+static const rn_kmsg_struct struct_delete_groups_request = {
+    "DeleteGroupsRequest", sizeof(rn_kmsg_delete_groups_request), 1, fields_delete_groups_request,
+    any_init_delete_groups_request};
 
 static int any_decode_delete_groups_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -9304,10 +9293,9 @@ static const rn_kmsg_field fields_delete_groups_response[] = {
     {"Results", offsetof(rn_kmsg_delete_groups_response, results), RN_KMSG_T_STRUCT, 1, 0,
      INT16_MAX, 1, 0, -1, 0, &struct_delete_groups_response_deletable_group_result},
 };
-static const rn_kmsg_struct struct_delete_groups_response = {"DeleteGroupsResponse",
-                                                             sizeof(rn_kmsg_delete_groups_response),
-                                                             2, fields_delete_groups_response,
-                                                             any_init_delete_groups_response};
+static const rn_kmsg_struct struct_delete_groups_response = {
+    "DeleteGroupsResponse", sizeof(rn_kmsg_delete_groups_response), 2,
+    fields_delete_groups_response, any_init_delete_groups_response};
 
 static int any_decode_delete_groups_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -9365,10 +9353,9 @@ static const rn_kmsg_field fields_delete_records_request[] = {
     {"TimeoutMs", offsetof(rn_kmsg_delete_records_request, timeout_ms), RN_KMSG_T_INT32, 0, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_delete_records_request = {"DeleteRecordsRequest",
-                                                             sizeof(rn_kmsg_delete_records_request),
-                                                             2, fields_delete_records_request,
-                                                             any_init_delete_records_request};
+static const rn_kmsg_struct struct_delete_records_request = {
+    "DeleteRecordsRequest", sizeof(rn_kmsg_delete_records_request), 2,
+    fields_delete_records_request, any_init_delete_records_request};
 
 static int any_decode_delete_records_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -9476,10 +9463,9 @@ static const rn_kmsg_field fields_delete_topics_request[] = {
     {"TimeoutMs", offsetof(rn_kmsg_delete_topics_request, timeout_ms), RN_KMSG_T_INT32, 0, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_delete_topics_request = {"DeleteTopicsRequest",
-                                                            sizeof(rn_kmsg_delete_topics_request),
-                                                            3, fields_delete_topics_request,
-                                                            any_init_delete_topics_request};
+static const rn_kmsg_struct struct_delete_topics_request = {
+    "DeleteTopicsRequest", sizeof(rn_kmsg_delete_topics_request), 3, fields_delete_topics_request,
+    any_init_delete_topics_request};
 
 static int any_decode_delete_topics_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -9523,10 +9509,9 @@ static const rn_kmsg_field fields_delete_topics_response[] = {
     {"Responses", offsetof(rn_kmsg_delete_topics_response, responses), RN_KMSG_T_STRUCT, 1, 0,
      INT16_MAX, 1, 0, -1, 0, &struct_delete_topics_response_deletable_topic_result},
 };
-static const rn_kmsg_struct struct_delete_topics_response = {"DeleteTopicsResponse",
-                                                             sizeof(rn_kmsg_delete_topics_response),
-                                                             2, fields_delete_topics_response,
-                                                             any_init_delete_topics_response};
+static const rn_kmsg_struct struct_delete_topics_response = {
+    "DeleteTopicsResponse", sizeof(rn_kmsg_delete_topics_response), 2,
+    fields_delete_topics_response, any_init_delete_topics_response};
 
 static int any_decode_delete_topics_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -9560,10 +9545,9 @@ static const rn_kmsg_field fields_describe_acls_request[] = {
     {"PermissionType", offsetof(rn_kmsg_describe_acls_request, permission_type), RN_KMSG_T_INT8, 0,
      0, INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_describe_acls_request = {"DescribeAclsRequest",
-                                                            sizeof(rn_kmsg_describe_acls_request),
-                                                            7, fields_describe_acls_request,
-                                                            any_init_describe_acls_request};
+static const rn_kmsg_struct struct_describe_acls_request = {
+    "DescribeAclsRequest", sizeof(rn_kmsg_describe_acls_request), 7, fields_describe_acls_request,
+    any_init_describe_acls_request};
 
 static int any_decode_describe_acls_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -9631,10 +9615,9 @@ static const rn_kmsg_field fields_describe_acls_response[] = {
     {"Resources", offsetof(rn_kmsg_describe_acls_response, resources), RN_KMSG_T_STRUCT, 1, 0,
      INT16_MAX, 1, 0, -1, 0, &struct_describe_acls_response_describe_acls_resource},
 };
-static const rn_kmsg_struct struct_describe_acls_response = {"DescribeAclsResponse",
-                                                             sizeof(rn_kmsg_describe_acls_response),
-                                                             4, fields_describe_acls_response,
-                                                             any_init_describe_acls_response};
+static const rn_kmsg_struct struct_describe_acls_response = {
+    "DescribeAclsResponse", sizeof(rn_kmsg_describe_acls_response), 4,
+    fields_describe_acls_response, any_init_describe_acls_response};
 
 static int any_decode_describe_acls_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -10112,9 +10095,9 @@ static const rn_kmsg_field fields_fetch_request[] = {
     {"RackId", offsetof(rn_kmsg_fetch_request, rack_id), RN_KMSG_T_STRING, 0, 11, INT16_MAX, 1, 0,
      -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_fetch_request = {"FetchRequest", sizeof(rn_kmsg_fetch_request),
-                                                    12, fields_fetch_request,
-                                                    any_init_fetch_request};
+static const rn_kmsg_struct struct_fetch_request = {
+    "FetchRequest", sizeof(rn_kmsg_fetch_request), 12, fields_fetch_request,
+    any_init_fetch_request};
 
 static int any_decode_fetch_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                     rn_err *err)
@@ -10276,10 +10259,9 @@ static const rn_kmsg_field fields_fetch_response[] = {
     {"NodeEndpoints", offsetof(rn_kmsg_fetch_response, node_endpoints), RN_KMSG_T_STRUCT, 1, 16,
      INT16_MAX, 1, 0, 0, 16, &struct_fetch_response_node_endpoint},
 };
-static const rn_kmsg_struct struct_fetch_response = {"FetchResponse",
-                                                     sizeof(rn_kmsg_fetch_response), 5,
-                                                     fields_fetch_response,
-                                                     any_init_fetch_response};
+static const rn_kmsg_struct struct_fetch_response = {
+    "FetchResponse", sizeof(rn_kmsg_fetch_response), 5, fields_fetch_response,
+    any_init_fetch_response};
 
 static int any_decode_fetch_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                      rn_err *err)
@@ -10394,10 +10376,9 @@ static const rn_kmsg_field fields_heartbeat_request[] = {
     {"GroupInstanceId", offsetof(rn_kmsg_heartbeat_request, group_instance_id), RN_KMSG_T_STRING, 0,
      3, INT16_MAX, 3, INT16_MAX, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_heartbeat_request = {"HeartbeatRequest",
-                                                        sizeof(rn_kmsg_heartbeat_request), 4,
-                                                        fields_heartbeat_request,
-                                                        any_init_heartbeat_request};
+static const rn_kmsg_struct struct_heartbeat_request = {
+    "HeartbeatRequest", sizeof(rn_kmsg_heartbeat_request), 4, fields_heartbeat_request,
+    any_init_heartbeat_request};
 
 static int any_decode_heartbeat_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                         rn_err *err)
@@ -10421,10 +10402,9 @@ static const rn_kmsg_field fields_heartbeat_response[] = {
     {"ErrorCode", offsetof(rn_kmsg_heartbeat_response, error_code), RN_KMSG_T_INT16, 0, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_heartbeat_response = {"HeartbeatResponse",
-                                                         sizeof(rn_kmsg_heartbeat_response), 2,
-                                                         fields_heartbeat_response,
-                                                         any_init_heartbeat_response};
+static const rn_kmsg_struct struct_heartbeat_response = {
+    "HeartbeatResponse", sizeof(rn_kmsg_heartbeat_response), 2, fields_heartbeat_response,
+    any_init_heartbeat_response};
 
 static int any_decode_heartbeat_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                          rn_err *err)
@@ -10670,10 +10650,9 @@ static const rn_kmsg_field fields_join_group_request[] = {
     {"Reason", offsetof(rn_kmsg_join_group_request, reason), RN_KMSG_T_STRING, 0, 8, INT16_MAX, 8,
      INT16_MAX, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_join_group_request = {"JoinGroupRequest",
-                                                         sizeof(rn_kmsg_join_group_request), 8,
-                                                         fields_join_group_request,
-                                                         any_init_join_group_request};
+static const rn_kmsg_struct struct_join_group_request = {
+    "JoinGroupRequest", sizeof(rn_kmsg_join_group_request), 8, fields_join_group_request,
+    any_init_join_group_request};
 
 static int any_decode_join_group_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                          rn_err *err)
@@ -10730,10 +10709,9 @@ static const rn_kmsg_field fields_join_group_response[] = {
     {"Members", offsetof(rn_kmsg_join_group_response, members), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_join_group_response_join_group_response_member},
 };
-static const rn_kmsg_struct struct_join_group_response = {"JoinGroupResponse",
-                                                          sizeof(rn_kmsg_join_group_response), 9,
-                                                          fields_join_group_response,
-                                                          any_init_join_group_response};
+static const rn_kmsg_struct struct_join_group_response = {
+    "JoinGroupResponse", sizeof(rn_kmsg_join_group_response), 9, fields_join_group_response,
+    any_init_join_group_response};
 
 static int any_decode_join_group_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                           rn_err *err)
@@ -10776,10 +10754,9 @@ static const rn_kmsg_field fields_leave_group_request[] = {
     {"Members", offsetof(rn_kmsg_leave_group_request, members), RN_KMSG_T_STRUCT, 1, 3, INT16_MAX,
      1, 0, -1, 0, &struct_leave_group_request_member_identity},
 };
-static const rn_kmsg_struct struct_leave_group_request = {"LeaveGroupRequest",
-                                                          sizeof(rn_kmsg_leave_group_request), 3,
-                                                          fields_leave_group_request,
-                                                          any_init_leave_group_request};
+static const rn_kmsg_struct struct_leave_group_request = {
+    "LeaveGroupRequest", sizeof(rn_kmsg_leave_group_request), 3, fields_leave_group_request,
+    any_init_leave_group_request};
 
 static int any_decode_leave_group_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                           rn_err *err)
@@ -10822,10 +10799,9 @@ static const rn_kmsg_field fields_leave_group_response[] = {
     {"Members", offsetof(rn_kmsg_leave_group_response, members), RN_KMSG_T_STRUCT, 1, 3, INT16_MAX,
      1, 0, -1, 0, &struct_leave_group_response_member_response},
 };
-static const rn_kmsg_struct struct_leave_group_response = {"LeaveGroupResponse",
-                                                           sizeof(rn_kmsg_leave_group_response), 3,
-                                                           fields_leave_group_response,
-                                                           any_init_leave_group_response};
+static const rn_kmsg_struct struct_leave_group_response = {
+    "LeaveGroupResponse", sizeof(rn_kmsg_leave_group_response), 3, fields_leave_group_response,
+    any_init_leave_group_response};
 
 static int any_decode_leave_group_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                            rn_err *err)
@@ -10849,10 +10825,9 @@ static const rn_kmsg_field fields_list_groups_request[] = {
     {"TypesFilter", offsetof(rn_kmsg_list_groups_request, types_filter), RN_KMSG_T_STRING, 1, 5,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_list_groups_request = {"ListGroupsRequest",
-                                                          sizeof(rn_kmsg_list_groups_request), 2,
-                                                          fields_list_groups_request,
-                                                          any_init_list_groups_request};
+static const rn_kmsg_struct struct_list_groups_request = {
+    "ListGroupsRequest", sizeof(rn_kmsg_list_groups_request), 2, fields_list_groups_request,
+    any_init_list_groups_request};
 
 static int any_decode_list_groups_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                           rn_err *err)
@@ -10897,10 +10872,9 @@ static const rn_kmsg_field fields_list_groups_response[] = {
     {"Groups", offsetof(rn_kmsg_list_groups_response, groups), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX, 1,
      0, -1, 0, &struct_list_groups_response_listed_group},
 };
-static const rn_kmsg_struct struct_list_groups_response = {"ListGroupsResponse",
-                                                           sizeof(rn_kmsg_list_groups_response), 3,
-                                                           fields_list_groups_response,
-                                                           any_init_list_groups_response};
+static const rn_kmsg_struct struct_list_groups_response = {
+    "ListGroupsResponse", sizeof(rn_kmsg_list_groups_response), 3, fields_list_groups_response,
+    any_init_list_groups_response};
 
 static int any_decode_list_groups_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                            rn_err *err)
@@ -10968,10 +10942,9 @@ static const rn_kmsg_field fields_list_offsets_request[] = {
     {"TimeoutMs", offsetof(rn_kmsg_list_offsets_request, timeout_ms), RN_KMSG_T_INT32, 0, 10,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_list_offsets_request = {"ListOffsetsRequest",
-                                                           sizeof(rn_kmsg_list_offsets_request), 4,
-                                                           fields_list_offsets_request,
-                                                           any_init_list_offsets_request};
+static const rn_kmsg_struct struct_list_offsets_request = {
+    "ListOffsetsRequest", sizeof(rn_kmsg_list_offsets_request), 4, fields_list_offsets_request,
+    any_init_list_offsets_request};
 
 static int any_decode_list_offsets_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                            rn_err *err)
@@ -11042,10 +11015,9 @@ static const rn_kmsg_field fields_list_offsets_response[] = {
     {"Topics", offsetof(rn_kmsg_list_offsets_response, topics), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_list_offsets_response_list_offsets_topic_response},
 };
-static const rn_kmsg_struct struct_list_offsets_response = {"ListOffsetsResponse",
-                                                            sizeof(rn_kmsg_list_offsets_response),
-                                                            2, fields_list_offsets_response,
-                                                            any_init_list_offsets_response};
+static const rn_kmsg_struct struct_list_offsets_response = {
+    "ListOffsetsResponse", sizeof(rn_kmsg_list_offsets_response), 2, fields_list_offsets_response,
+    any_init_list_offsets_response};
 
 static int any_decode_list_offsets_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -11091,10 +11063,9 @@ static const rn_kmsg_field fields_metadata_request[] = {
      offsetof(rn_kmsg_metadata_request, include_topic_authorized_operations), RN_KMSG_T_BOOL, 0, 8,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_metadata_request = {"MetadataRequest",
-                                                       sizeof(rn_kmsg_metadata_request), 4,
-                                                       fields_metadata_request,
-                                                       any_init_metadata_request};
+static const rn_kmsg_struct struct_metadata_request = {
+    "MetadataRequest", sizeof(rn_kmsg_metadata_request), 4, fields_metadata_request,
+    any_init_metadata_request};
 
 static int any_decode_metadata_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                        rn_err *err)
@@ -11203,10 +11174,9 @@ static const rn_kmsg_field fields_metadata_response[] = {
     {"ErrorCode", offsetof(rn_kmsg_metadata_response, error_code), RN_KMSG_T_INT16, 0, 13,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_metadata_response = {"MetadataResponse",
-                                                        sizeof(rn_kmsg_metadata_response), 7,
-                                                        fields_metadata_response,
-                                                        any_init_metadata_response};
+static const rn_kmsg_struct struct_metadata_response = {
+    "MetadataResponse", sizeof(rn_kmsg_metadata_response), 7, fields_metadata_response,
+    any_init_metadata_response};
 
 static int any_decode_metadata_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                         rn_err *err)
@@ -11287,10 +11257,9 @@ static const rn_kmsg_field fields_offset_commit_request[] = {
     {"Topics", offsetof(rn_kmsg_offset_commit_request, topics), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_offset_commit_request_offset_commit_request_topic},
 };
-static const rn_kmsg_struct struct_offset_commit_request = {"OffsetCommitRequest",
-                                                            sizeof(rn_kmsg_offset_commit_request),
-                                                            6, fields_offset_commit_request,
-                                                            any_init_offset_commit_request};
+static const rn_kmsg_struct struct_offset_commit_request = {
+    "OffsetCommitRequest", sizeof(rn_kmsg_offset_commit_request), 6, fields_offset_commit_request,
+    any_init_offset_commit_request};
 
 static int any_decode_offset_commit_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -11354,10 +11323,9 @@ static const rn_kmsg_field fields_offset_commit_response[] = {
     {"Topics", offsetof(rn_kmsg_offset_commit_response, topics), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_offset_commit_response_offset_commit_response_topic},
 };
-static const rn_kmsg_struct struct_offset_commit_response = {"OffsetCommitResponse",
-                                                             sizeof(rn_kmsg_offset_commit_response),
-                                                             2, fields_offset_commit_response,
-                                                             any_init_offset_commit_response};
+static const rn_kmsg_struct struct_offset_commit_response = {
+    "OffsetCommitResponse", sizeof(rn_kmsg_offset_commit_response), 2,
+    fields_offset_commit_response, any_init_offset_commit_response};
 
 static int any_decode_offset_commit_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -11414,10 +11382,9 @@ static const rn_kmsg_field fields_offset_delete_request[] = {
     {"Topics", offsetof(rn_kmsg_offset_delete_request, topics), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_offset_delete_request_offset_delete_request_topic},
 };
-static const rn_kmsg_struct struct_offset_delete_request = {"OffsetDeleteRequest",
-                                                            sizeof(rn_kmsg_offset_delete_request),
-                                                            2, fields_offset_delete_request,
-                                                            any_init_offset_delete_request};
+static const rn_kmsg_struct struct_offset_delete_request = {
+    "OffsetDeleteRequest", sizeof(rn_kmsg_offset_delete_request), 2, fields_offset_delete_request,
+    any_init_offset_delete_request};
 
 static int any_decode_offset_delete_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -11481,10 +11448,9 @@ static const rn_kmsg_field fields_offset_delete_response[] = {
     {"Topics", offsetof(rn_kmsg_offset_delete_response, topics), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_offset_delete_response_offset_delete_response_topic},
 };
-static const rn_kmsg_struct struct_offset_delete_response = {"OffsetDeleteResponse",
-                                                             sizeof(rn_kmsg_offset_delete_response),
-                                                             3, fields_offset_delete_response,
-                                                             any_init_offset_delete_response};
+static const rn_kmsg_struct struct_offset_delete_response = {
+    "OffsetDeleteResponse", sizeof(rn_kmsg_offset_delete_response), 3,
+    fields_offset_delete_response, any_init_offset_delete_response};
 
 static int any_decode_offset_delete_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -11569,10 +11535,9 @@ static const rn_kmsg_field fields_offset_fetch_request[] = {
     {"RequireStable", offsetof(rn_kmsg_offset_fetch_request, require_stable), RN_KMSG_T_BOOL, 0, 7,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_offset_fetch_request = {"OffsetFetchRequest",
-                                                           sizeof(rn_kmsg_offset_fetch_request), 4,
-                                                           fields_offset_fetch_request,
-                                                           any_init_offset_fetch_request};
+static const rn_kmsg_struct struct_offset_fetch_request = {
+    "OffsetFetchRequest", sizeof(rn_kmsg_offset_fetch_request), 4, fields_offset_fetch_request,
+    any_init_offset_fetch_request};
 
 static int any_decode_offset_fetch_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                            rn_err *err)
@@ -11711,10 +11676,9 @@ static const rn_kmsg_field fields_offset_fetch_response[] = {
     {"Groups", offsetof(rn_kmsg_offset_fetch_response, groups), RN_KMSG_T_STRUCT, 1, 8, INT16_MAX,
      1, 0, -1, 0, &struct_offset_fetch_response_offset_fetch_response_group},
 };
-static const rn_kmsg_struct struct_offset_fetch_response = {"OffsetFetchResponse",
-                                                            sizeof(rn_kmsg_offset_fetch_response),
-                                                            4, fields_offset_fetch_response,
-                                                            any_init_offset_fetch_response};
+static const rn_kmsg_struct struct_offset_fetch_response = {
+    "OffsetFetchResponse", sizeof(rn_kmsg_offset_fetch_response), 4, fields_offset_fetch_response,
+    any_init_offset_fetch_response};
 
 static int any_decode_offset_fetch_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                             rn_err *err)
@@ -11910,10 +11874,9 @@ static const rn_kmsg_field fields_produce_request[] = {
     {"TopicData", offsetof(rn_kmsg_produce_request, topic_data), RN_KMSG_T_STRUCT, 1, 0, INT16_MAX,
      1, 0, -1, 0, &struct_produce_request_topic_produce_data},
 };
-static const rn_kmsg_struct struct_produce_request = {"ProduceRequest",
-                                                      sizeof(rn_kmsg_produce_request), 4,
-                                                      fields_produce_request,
-                                                      any_init_produce_request};
+static const rn_kmsg_struct struct_produce_request = {
+    "ProduceRequest", sizeof(rn_kmsg_produce_request), 4, fields_produce_request,
+    any_init_produce_request};
 
 static int any_decode_produce_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                       rn_err *err)
@@ -12041,10 +12004,9 @@ static const rn_kmsg_field fields_produce_response[] = {
     {"NodeEndpoints", offsetof(rn_kmsg_produce_response, node_endpoints), RN_KMSG_T_STRUCT, 1, 10,
      INT16_MAX, 1, 0, 0, 10, &struct_produce_response_node_endpoint},
 };
-static const rn_kmsg_struct struct_produce_response = {"ProduceResponse",
-                                                       sizeof(rn_kmsg_produce_response), 3,
-                                                       fields_produce_response,
-                                                       any_init_produce_response};
+static const rn_kmsg_struct struct_produce_response = {
+    "ProduceResponse", sizeof(rn_kmsg_produce_response), 3, fields_produce_response,
+    any_init_produce_response};
 
 static int any_decode_produce_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                        rn_err *err)
@@ -12072,10 +12034,9 @@ static const rn_kmsg_field fields_request_header[] = {
     {"ClientId", offsetof(rn_kmsg_request_header, client_id), RN_KMSG_T_STRING, 0, 1, INT16_MAX, 1,
      INT16_MAX, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_request_header = {"RequestHeader",
-                                                     sizeof(rn_kmsg_request_header), 4,
-                                                     fields_request_header,
-                                                     any_init_request_header};
+static const rn_kmsg_struct struct_request_header = {
+    "RequestHeader", sizeof(rn_kmsg_request_header), 4, fields_request_header,
+    any_init_request_header};
 
 static int any_decode_request_header(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                      rn_err *err)
@@ -12097,10 +12058,9 @@ static const rn_kmsg_field fields_response_header[] = {
     {"CorrelationId", offsetof(rn_kmsg_response_header, correlation_id), RN_KMSG_T_INT32, 0, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_response_header = {"ResponseHeader",
-                                                      sizeof(rn_kmsg_response_header), 1,
-                                                      fields_response_header,
-                                                      any_init_response_header};
+static const rn_kmsg_struct struct_response_header = {
+    "ResponseHeader", sizeof(rn_kmsg_response_header), 1, fields_response_header,
+    any_init_response_header};
 
 static int any_decode_response_header(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                       rn_err *err)
@@ -12176,10 +12136,9 @@ static const rn_kmsg_field fields_sasl_handshake_request[] = {
     {"Mechanism", offsetof(rn_kmsg_sasl_handshake_request, mechanism), RN_KMSG_T_STRING, 0, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_sasl_handshake_request = {"SaslHandshakeRequest",
-                                                             sizeof(rn_kmsg_sasl_handshake_request),
-                                                             1, fields_sasl_handshake_request,
-                                                             any_init_sasl_handshake_request};
+static const rn_kmsg_struct struct_sasl_handshake_request = {
+    "SaslHandshakeRequest", sizeof(rn_kmsg_sasl_handshake_request), 1,
+    fields_sasl_handshake_request, any_init_sasl_handshake_request};
 
 static int any_decode_sasl_handshake_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                              rn_err *err)
@@ -12255,10 +12214,9 @@ static const rn_kmsg_field fields_sync_group_request[] = {
     {"Assignments", offsetof(rn_kmsg_sync_group_request, assignments), RN_KMSG_T_STRUCT, 1, 0,
      INT16_MAX, 1, 0, -1, 0, &struct_sync_group_request_sync_group_request_assignment},
 };
-static const rn_kmsg_struct struct_sync_group_request = {"SyncGroupRequest",
-                                                         sizeof(rn_kmsg_sync_group_request), 7,
-                                                         fields_sync_group_request,
-                                                         any_init_sync_group_request};
+static const rn_kmsg_struct struct_sync_group_request = {
+    "SyncGroupRequest", sizeof(rn_kmsg_sync_group_request), 7, fields_sync_group_request,
+    any_init_sync_group_request};
 
 static int any_decode_sync_group_request(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                          rn_err *err)
@@ -12288,10 +12246,9 @@ static const rn_kmsg_field fields_sync_group_response[] = {
     {"Assignment", offsetof(rn_kmsg_sync_group_response, assignment), RN_KMSG_T_BYTES, 0, 0,
      INT16_MAX, 1, 0, -1, 0, NULL},
 };
-static const rn_kmsg_struct struct_sync_group_response = {"SyncGroupResponse",
-                                                          sizeof(rn_kmsg_sync_group_response), 5,
-                                                          fields_sync_group_response,
-                                                          any_init_sync_group_response};
+static const rn_kmsg_struct struct_sync_group_response = {
+    "SyncGroupResponse", sizeof(rn_kmsg_sync_group_response), 5, fields_sync_group_response,
+    any_init_sync_group_response};
 
 static int any_decode_sync_group_response(rn_reader *r, int16_t version, rn_arena *a, void *out,
                                           rn_err *err)

@@ -149,7 +149,7 @@ int rn_kmsg_api_versions_response_encode(rn_buf *b, int16_t version,
 
 /* ------------------------------------------------------------------ ConsumerProtocolAssignment */
 
-/* ConsumerProtocolAssignment (data, no api key): versions 0-3, flexible never */
+/* ConsumerProtocolAssignment (data, no api key): versions 0-3, never flexible */
 
 /* ConsumerProtocolAssignment struct TopicPartition */
 typedef struct rn_kmsg_consumer_protocol_assignment_topic_partition {
@@ -179,7 +179,7 @@ int rn_kmsg_consumer_protocol_assignment_encode(rn_buf *b, int16_t version,
 
 /* ------------------------------------------------------------------ ConsumerProtocolSubscription */
 
-/* ConsumerProtocolSubscription (data, no api key): versions 0-3, flexible never */
+/* ConsumerProtocolSubscription (data, no api key): versions 0-3, never flexible */
 
 /* ConsumerProtocolSubscription struct TopicPartition */
 typedef struct rn_kmsg_consumer_protocol_subscription_topic_partition {
@@ -1756,7 +1756,7 @@ int rn_kmsg_offset_commit_response_encode(rn_buf *b, int16_t version,
 
 /* ------------------------------------------------------------------ OffsetDeleteRequest */
 
-/* OffsetDeleteRequest (api key 47): versions 0-0, flexible never */
+/* OffsetDeleteRequest (api key 47): versions 0-0, never flexible */
 
 /* OffsetDeleteRequest struct OffsetDeleteRequestPartition */
 typedef struct rn_kmsg_offset_delete_request_offset_delete_request_partition {
@@ -1792,7 +1792,7 @@ int rn_kmsg_offset_delete_request_encode(rn_buf *b, int16_t version,
 
 /* ------------------------------------------------------------------ OffsetDeleteResponse */
 
-/* OffsetDeleteResponse (api key 47): versions 0-0, flexible never */
+/* OffsetDeleteResponse (api key 47): versions 0-0, never flexible */
 
 /* OffsetDeleteResponse struct OffsetDeleteResponsePartition */
 typedef struct rn_kmsg_offset_delete_response_offset_delete_response_partition {
@@ -2222,7 +2222,7 @@ int rn_kmsg_sasl_authenticate_response_encode(rn_buf *b, int16_t version,
 
 /* ------------------------------------------------------------------ SaslHandshakeRequest */
 
-/* SaslHandshakeRequest (api key 17): versions 0-1, flexible never */
+/* SaslHandshakeRequest (api key 17): versions 0-1, never flexible */
 
 typedef struct rn_kmsg_sasl_handshake_request {
     rn_kstr mechanism; /* v0+ */
@@ -2236,7 +2236,7 @@ int rn_kmsg_sasl_handshake_request_encode(rn_buf *b, int16_t version,
 
 /* ------------------------------------------------------------------ SaslHandshakeResponse */
 
-/* SaslHandshakeResponse (api key 17): versions 0-1, flexible never */
+/* SaslHandshakeResponse (api key 17): versions 0-1, never flexible */
 
 typedef struct rn_kmsg_sasl_handshake_response {
     int16_t error_code; /* v0+ */

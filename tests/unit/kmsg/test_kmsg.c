@@ -160,8 +160,7 @@ static void fill_struct(filler *fl, const rn_kmsg_struct *s, void *p)
     s->init(p);
     for (int32_t i = 0; i < s->nfields; i++) {
         const rn_kmsg_field *f = &s->fields[i];
-        if (!in_range(fl->v, f->min_version, f->max_version))
-            continue;
+        if (!in_range(fl->v, f->min_version, f->max_version)) continue;
         int nullable = in_range(fl->v, f->nullable_min, f->nullable_max);
         char *m = (char *)p + f->offset;
         if (!f->array) {
@@ -187,8 +186,7 @@ static void fill_struct(filler *fl, const rn_kmsg_struct *s, void *p)
 static int eq_struct(const rn_kmsg_struct *s, const void *a, const void *b, char *why,
                      size_t whylen);
 
-static int eq_value(const rn_kmsg_field *f, const void *a, const void *b, char *why,
-                    size_t whylen)
+static int eq_value(const rn_kmsg_field *f, const void *a, const void *b, char *why, size_t whylen)
 {
     switch (f->type) {
     case RN_KMSG_T_STRING: {
@@ -244,8 +242,7 @@ static const rn_kmsg_desc *desc_by_name(const char *name)
 }
 
 /* Fills a message of d at version v with seed and encodes it into b. */
-static void *fill_encode(const rn_kmsg_desc *d, int16_t v, uint32_t seed, rn_arena *a,
-                         rn_buf *b)
+static void *fill_encode(const rn_kmsg_desc *d, int16_t v, uint32_t seed, rn_arena *a, rn_buf *b)
 {
     filler fl = {a, seed * 2654435761u + 1, v};
     void *msg = rn_arena_alloc(a, d->root->size);
@@ -301,7 +298,8 @@ ParameterizedTest(rt_param *p, kmsg, roundtrip)
         }
         void *out = rn_arena_alloc(&a, d->root->size);
         rn_reader r;
-        rn_reader_init(&r, b1.p, b1.len);
+        /* An empty encoding (ApiVersions v0) leaves b1.p NULL; NULL + 0 is undefined. */
+        rn_reader_init(&r, b1.p ? b1.p : (const uint8_t *)"", b1.len);
         int rc = d->decode(&r, v, &a, out, &err);
         cr_assert_eq(rc, RN_OK, "%s v%d seed %u: decode: %s", d->name, v, seed, err.msg);
         cr_assert_eq(rn_reader_left(&r), 0, "%s v%d seed %u: %zu bytes left", d->name, v, seed,
@@ -351,14 +349,14 @@ Test(kmsg, unsupported_versions)
 /* ApiVersions v3 request exactly as librdkafka 2.0.2 sends it: request header v2 (int16
  * client_id, then a tag byte) and a compact-string body. */
 static const uint8_t rdkafka_apiversions_v3[] = {
-    0x00, 0x12,                               /* api_key 18 */
-    0x00, 0x03,                               /* api_version 3 */
-    0x00, 0x00, 0x00, 0x01,                   /* correlation_id 1 */
-    0x00, 0x07, 'r', 'd', 'k', 'a', 'f', 'k', 'a', /* client_id, int16 length */
-    0x00,                                     /* header tags */
-    0x0b, 'l', 'i', 'b', 'r', 'd', 'k', 'a', 'f', 'k', 'a', /* compact "librdkafka" */
-    0x06, '2', '.', '0', '.', '2',            /* compact "2.0.2" */
-    0x00,                                     /* body tags */
+    0x00, 0x12,                                                /* api_key 18 */
+    0x00, 0x03,                                                /* api_version 3 */
+    0x00, 0x00, 0x00, 0x01,                                    /* correlation_id 1 */
+    0x00, 0x07, 'r',  'd',  'k', 'a', 'f', 'k', 'a',           /* client_id, int16 length */
+    0x00,                                                      /* header tags */
+    0x0b, 'l',  'i',  'b',  'r', 'd', 'k', 'a', 'f', 'k', 'a', /* compact "librdkafka" */
+    0x06, '2',  '.',  '0',  '.', '2',                          /* compact "2.0.2" */
+    0x00,                                                      /* body tags */
 };
 
 Test(kmsg, vector_apiversions_v3_request)
@@ -377,8 +375,7 @@ Test(kmsg, vector_apiversions_v3_request)
     cr_assert(rn_kstr_eq(h.client_id, "rdkafka"));
 
     rn_kmsg_api_versions_request req;
-    cr_assert_eq(rn_kmsg_api_versions_request_decode(&r, 3, &a, &req, &err), RN_OK, "%s",
-                 err.msg);
+    cr_assert_eq(rn_kmsg_api_versions_request_decode(&r, 3, &a, &req, &err), RN_OK, "%s", err.msg);
     cr_assert(rn_kstr_eq(req.client_software_name, "librdkafka"));
     cr_assert(rn_kstr_eq(req.client_software_version, "2.0.2"));
     cr_assert_eq(rn_reader_left(&r), 0);
@@ -396,8 +393,8 @@ Test(kmsg, vector_metadata_v0_request)
 {
     static const uint8_t body[] = {
         0x00, 0x00, 0x00, 0x02,                /* topics: 2 */
-        0x00, 0x03, 'f', 'o', 'o',             /* name "foo" */
-        0x00, 0x05, 'e', 'v', 'e', 'n', 't',   /* name "event" */
+        0x00, 0x03, 'f',  'o',  'o',           /* name "foo" */
+        0x00, 0x05, 'e',  'v',  'e', 'n', 't', /* name "event" */
     };
     rn_arena a = {0};
     rn_err err = {0};
@@ -430,14 +427,14 @@ Test(kmsg, vector_metadata_v0_request)
 
 /* Produce v7 request: one topic, one partition, a 10-byte records blob (opaque here). */
 static const uint8_t produce_v7[] = {
-    0xff, 0xff,                                    /* transactional_id: null */
-    0xff, 0xff,                                    /* acks -1 */
-    0x00, 0x00, 0x75, 0x30,                        /* timeout_ms 30000 */
-    0x00, 0x00, 0x00, 0x01,                        /* topic_data: 1 */
-    0x00, 0x04, 't', 'e', 's', 't',                /* name "test" */
-    0x00, 0x00, 0x00, 0x01,                        /* partition_data: 1 */
-    0x00, 0x00, 0x00, 0x02,                        /* index 2 */
-    0x00, 0x00, 0x00, 0x0a,                        /* records: 10 bytes */
+    0xff, 0xff,                        /* transactional_id: null */
+    0xff, 0xff,                        /* acks -1 */
+    0x00, 0x00, 0x75, 0x30,            /* timeout_ms 30000 */
+    0x00, 0x00, 0x00, 0x01,            /* topic_data: 1 */
+    0x00, 0x04, 't',  'e',  's',  't', /* name "test" */
+    0x00, 0x00, 0x00, 0x01,            /* partition_data: 1 */
+    0x00, 0x00, 0x00, 0x02,            /* index 2 */
+    0x00, 0x00, 0x00, 0x0a,            /* records: 10 bytes */
     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
 };
 
@@ -482,12 +479,12 @@ Test(kmsg, vector_apiversions_v3_response)
     resp.api_keys.items = keys;
     resp.api_keys.n = 2;
     static const uint8_t want[] = {
-        0x00, 0x00,                                     /* error_code */
-        0x03,                                           /* compact array: 2 */
-        0x00, 0x00, 0x00, 0x03, 0x00, 0x09, 0x00,       /* Produce 3-9, tags */
-        0x00, 0x12, 0x00, 0x00, 0x00, 0x03, 0x00,       /* ApiVersions 0-3, tags */
-        0x00, 0x00, 0x00, 0x00,                         /* throttle_time_ms */
-        0x00,                                           /* no tagged fields */
+        0x00, 0x00,                               /* error_code */
+        0x03,                                     /* compact array: 2 */
+        0x00, 0x00, 0x00, 0x03, 0x00, 0x09, 0x00, /* Produce 3-9, tags */
+        0x00, 0x12, 0x00, 0x00, 0x00, 0x03, 0x00, /* ApiVersions 0-3, tags */
+        0x00, 0x00, 0x00, 0x00,                   /* throttle_time_ms */
+        0x00,                                     /* no tagged fields */
     };
     rn_buf b = {0};
     cr_assert_eq(rn_kmsg_api_versions_response_encode(&b, 3, &resp), RN_OK);
@@ -496,9 +493,10 @@ Test(kmsg, vector_apiversions_v3_response)
 
     /* v0: int32 array count, no throttle, no tags. */
     static const uint8_t want0[] = {
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
-        0x00, 0x00, 0x00, 0x03, 0x00, 0x09,
-        0x00, 0x12, 0x00, 0x00, 0x00, 0x03,
+        0x00, 0x00,                         /* error_code */
+        0x00, 0x00, 0x00, 0x02,             /* api_keys: 2 */
+        0x00, 0x00, 0x00, 0x03, 0x00, 0x09, /* Produce 3-9 */
+        0x00, 0x12, 0x00, 0x00, 0x00, 0x03, /* ApiVersions 0-3 */
     };
     cr_assert_eq(rn_kmsg_api_versions_response_encode(&b, 0, &resp), RN_OK);
     hex_expect(&b, want0, sizeof want0);
@@ -510,10 +508,10 @@ Test(kmsg, vector_apiversions_v3_response)
     resp.finalized_features_epoch = 5;
     resp.zk_migration_ready = true;
     static const uint8_t want_tags[] = {
-        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-        0x02,                                                 /* two tagged fields */
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,                   /* no api_keys */
+        0x02,                                                       /* two tagged fields */
         0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, /* tag 1, size 8 */
-        0x03, 0x01, 0x01,                                     /* tag 3, size 1, true */
+        0x03, 0x01, 0x01,                                           /* tag 3, size 1, true */
     };
     cr_assert_eq(rn_kmsg_api_versions_response_encode(&b, 3, &resp), RN_OK);
     hex_expect(&b, want_tags, sizeof want_tags);
@@ -551,14 +549,14 @@ Test(kmsg, vector_tagged_struct)
     rn_buf b = {0};
     cr_assert_eq(rn_kmsg_produce_response_encode(&b, 10, &resp), RN_OK);
     static const uint8_t tail[] = {
-        0x01,                               /* one tagged field */
-        0x00, 0x09,                         /* tag 0, size 9 */
-        0x00, 0x00, 0x00, 0x01,             /* leader_id */
-        0x00, 0x00, 0x00, 0x07,             /* leader_epoch */
-        0x00,                               /* the struct's own tags */
-        0x00,                               /* topic tags */
-        0x00, 0x00, 0x00, 0x00,             /* throttle_time_ms */
-        0x00,                               /* top-level tags (NodeEndpoints empty) */
+        0x01,                   /* one tagged field */
+        0x00, 0x09,             /* tag 0, size 9 */
+        0x00, 0x00, 0x00, 0x01, /* leader_id */
+        0x00, 0x00, 0x00, 0x07, /* leader_epoch */
+        0x00,                   /* the struct's own tags */
+        0x00,                   /* topic tags */
+        0x00, 0x00, 0x00, 0x00, /* throttle_time_ms */
+        0x00,                   /* top-level tags (NodeEndpoints empty) */
     };
     cr_assert_geq(b.len, sizeof tail);
     cr_assert_eq(memcmp(b.p + b.len - sizeof tail, tail, sizeof tail), 0);
@@ -677,18 +675,18 @@ Test(kmsg, bad_lengths_rejected)
     /* Metadata v10: Name is nullable, so -1 (compact 0) is fine... */
     static const uint8_t v10_null[] = {
         0x02,                                           /* topics: 1 */
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* topic_id */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* topic_id */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* (16 bytes) */
         0x00,                                           /* name: null */
         0x00,                                           /* topic tags */
         0x01, 0x00, 0x00,                               /* three bools */
         0x00,                                           /* tags */
     };
-    cr_assert_eq(decode_bytes("MetadataRequest", 10, v10_null, sizeof v10_null, &a, &err),
-                 RN_OK, "%s", err.msg);
+    cr_assert_eq(decode_bytes("MetadataRequest", 10, v10_null, sizeof v10_null, &a, &err), RN_OK,
+                 "%s", err.msg);
     /* ...but in v9 it is not: compact string 0 means null. */
     static const uint8_t v9_null[] = {0x02, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00};
-    cr_assert_eq(decode_bytes("MetadataRequest", 9, v9_null, sizeof v9_null, &a, &err),
-                 RN_EPROTO);
+    cr_assert_eq(decode_bytes("MetadataRequest", 9, v9_null, sizeof v9_null, &a, &err), RN_EPROTO);
     /* Produce v7 records length -2. */
     uint8_t recs[sizeof produce_v7];
     memcpy(recs, produce_v7, sizeof recs);
@@ -704,9 +702,8 @@ Test(kmsg, bad_lengths_rejected)
                  RN_EPROTO);
     /* An over-long varint (six bytes) as a compact length. */
     static const uint8_t long_varint[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
-    cr_assert_eq(
-        decode_bytes("ApiVersionsRequest", 3, long_varint, sizeof long_varint, &a, &err),
-        RN_EPROTO);
+    cr_assert_eq(decode_bytes("ApiVersionsRequest", 3, long_varint, sizeof long_varint, &a, &err),
+                 RN_EPROTO);
     rn_arena_fini(&a);
 }
 
@@ -719,8 +716,7 @@ Test(kmsg, tagged_fields)
     static const uint8_t unknown[] = {0x01, 0x01, 0x02, 0x05, 0x02, 0xaa, 0xbb, 0x09, 0x00};
     rn_kmsg_api_versions_request req;
     rn_reader_init(&r, unknown, sizeof unknown);
-    cr_assert_eq(rn_kmsg_api_versions_request_decode(&r, 3, &a, &req, &err), RN_OK, "%s",
-                 err.msg);
+    cr_assert_eq(rn_kmsg_api_versions_request_decode(&r, 3, &a, &req, &err), RN_OK, "%s", err.msg);
     cr_assert_eq(rn_reader_left(&r), 0);
     /* Out of order (9 then 5) and repeated (5, 5) tags are malformed. */
     static const uint8_t order[] = {0x01, 0x01, 0x02, 0x09, 0x00, 0x05, 0x00};
@@ -737,16 +733,16 @@ Test(kmsg, tagged_fields)
     /* Known tag (ApiVersionsResponse FinalizedFeaturesEpoch, int64) declared 10 bytes
      * long: the 2 extra bytes are skipped. Declared 4 long: the int64 cannot be read
      * from it, even though more bytes follow. */
-    static const uint8_t big[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01,
-                                  0x0a, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0xee, 0xee};
+    static const uint8_t big[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x0a,
+                                  0,    0,    0,    0,    0,    0,    0,    0x2a, 0xee, 0xee};
     rn_kmsg_api_versions_response resp;
     rn_reader_init(&r, big, sizeof big);
     cr_assert_eq(rn_kmsg_api_versions_response_decode(&r, 3, &a, &resp, &err), RN_OK, "%s",
                  err.msg);
     cr_assert_eq(resp.finalized_features_epoch, 42);
     cr_assert_eq(rn_reader_left(&r), 0);
-    static const uint8_t small[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01,
-                                    0x04, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0x00};
+    static const uint8_t small[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x04,
+                                    0,    0,    0,    0,    0,    0,    0,    0x2a, 0x00};
     rn_reader_init(&r, small, sizeof small);
     cr_assert_eq(rn_kmsg_api_versions_response_decode(&r, 3, &a, &resp, &err), RN_EPROTO);
     cr_assert_eq(r.end, small + sizeof small, "reader end restored");
@@ -815,8 +811,8 @@ Test(kmsg, request_header_client_id_stays_int16)
     h.client_id = RN_KSTR_NULL;
     rn_buf b = {0};
     cr_assert_eq(rn_kmsg_request_header_encode(&b, 2, &h), RN_OK);
-    static const uint8_t want[] = {0x00, 0x03, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x09,
-                                   0xff, 0xff, 0x00};
+    static const uint8_t want[] = {0x00, 0x03, 0x00, 0x0c, 0x00, 0x00,
+                                   0x00, 0x09, 0xff, 0xff, 0x00};
     hex_expect(&b, want, sizeof want);
     rn_buf_fini(&b);
     rn_kmsg_response_header rh;
@@ -845,8 +841,7 @@ Test(kmsg, api_table)
     cr_assert_null(rn_kmsg_api_lookup(-1));
     for (int i = 0; i < RN_KMSG_API_COUNT; i++) {
         cr_assert_eq(rn_kmsg_api_lookup(rn_kmsg_apis[i].key), &rn_kmsg_apis[i]);
-        if (i)
-            cr_assert_gt(rn_kmsg_apis[i].key, rn_kmsg_apis[i - 1].key);
+        if (i) cr_assert_gt(rn_kmsg_apis[i].key, rn_kmsg_apis[i - 1].key);
         const rn_kmsg_desc *rq = rn_kmsg_request_desc(rn_kmsg_apis[i].key);
         const rn_kmsg_desc *rs = rn_kmsg_response_desc(rn_kmsg_apis[i].key);
         cr_assert_not_null(rq);
