@@ -51,8 +51,9 @@ static int codec_fail(rn_err *err, int code, const char *codec, const char *what
 
 static int too_big(rn_err *err, const char *codec, size_t max_out)
 {
-    return rn_err_set(err, RN_EPROTO, "%s records: decompressed size exceeds the limit of %zu bytes",
-                      codec, max_out);
+    return rn_err_set(err, RN_EPROTO,
+                      "%s records: decompressed size exceeds the limit of %zu bytes", codec,
+                      max_out);
 }
 
 /* The most a len-byte input can plausibly expand to with the given ratio bound. */
@@ -67,13 +68,10 @@ static size_t plausible(size_t len, size_t ratio)
 static size_t out_room(rn_buf *out, size_t produced, size_t max_out, size_t first)
 {
     size_t limit = max_out - produced; /* caller guarantees produced <= max_out */
-    if (limit < SIZE_MAX)
-        limit++;
+    if (limit < SIZE_MAX) limit++;
     size_t want = produced > first ? produced : first;
-    if (want > limit)
-        want = limit;
-    if (out->cap - out->len < want && rn_buf_reserve(out, want))
-        return 0;
+    if (want > limit) want = limit;
+    if (out->cap - out->len < want && rn_buf_reserve(out, want)) return 0;
     size_t have = out->cap - out->len;
     return have < limit ? have : limit;
 }
@@ -82,8 +80,7 @@ static size_t out_room(rn_buf *out, size_t produced, size_t max_out, size_t firs
 
 static int gzip_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf *out, rn_err *err)
 {
-    if (len > UINT_MAX)
-        return codec_fail(err, RN_EPROTO, "gzip", "input too large");
+    if (len > UINT_MAX) return codec_fail(err, RN_EPROTO, "gzip", "input too large");
     size_t start = out->len;
     /* ISIZE (the last 4 bytes of a gzip member) hints at the output size; a wrong hint only
      * costs a reallocation. */
@@ -91,11 +88,9 @@ static int gzip_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf
     if (len >= 18 && in[0] == 0x1f && in[1] == 0x8b) {
         uint32_t isize = (uint32_t)in[len - 4] | (uint32_t)in[len - 3] << 8 |
                          (uint32_t)in[len - 2] << 16 | (uint32_t)in[len - 1] << 24;
-        if (isize < plausible(len, GZIP_MAX_RATIO))
-            first = (size_t)isize + 1;
+        if (isize < plausible(len, GZIP_MAX_RATIO)) first = (size_t)isize + 1;
     }
-    if (first < FIRST_ROOM)
-        first = FIRST_ROOM;
+    if (first < FIRST_ROOM) first = FIRST_ROOM;
 
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -133,10 +128,8 @@ static int gzip_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf
             }
             continue;
         }
-        if (zrc == Z_OK)
-            continue;
-        if (zrc == Z_BUF_ERROR && zs.avail_out == 0)
-            continue; /* needs more room */
+        if (zrc == Z_OK) continue;
+        if (zrc == Z_BUF_ERROR && zs.avail_out == 0) continue; /* needs more room */
         if (zrc == Z_BUF_ERROR) {
             rc = codec_fail(err, RN_EPROTO, "gzip", "truncated stream");
         } else if (zrc == Z_MEM_ERROR) {
@@ -148,8 +141,7 @@ static int gzip_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf
         break;
     }
     inflateEnd(&zs);
-    if (rc)
-        out->len = start;
+    if (rc) out->len = start;
     return rc;
 }
 
@@ -158,7 +150,8 @@ static int gzip_compress(const uint8_t *in, size_t len, rn_buf *out, rn_err *err
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     /* 15 + 16: gzip wrapper (RFC 1952), as Kafka clients write. */
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK)
         return codec_fail(err, RN_ENOMEM, "gzip", "cannot allocate the deflater");
     uLong bound = deflateBound(&zs, (uLong)len);
     int rc = RN_OK;
@@ -189,8 +182,7 @@ static int snappy_block(const uint8_t *in, size_t len, size_t start, size_t max_
     size_t ulen;
     if (snappy_uncompressed_length((const char *)in, len, &ulen) != SNAPPY_OK)
         return codec_fail(err, RN_EPROTO, "snappy", "corrupt block length");
-    if (ulen > max_out - (out->len - start))
-        return too_big(err, "snappy", max_out);
+    if (ulen > max_out - (out->len - start)) return too_big(err, "snappy", max_out);
     if (ulen > plausible(len, SNAPPY_MAX_RATIO))
         return codec_fail(err, RN_EPROTO, "snappy", "block length larger than possible");
     if (rn_buf_reserve(out, ulen ? ulen : 1))
@@ -203,7 +195,8 @@ static int snappy_block(const uint8_t *in, size_t len, size_t start, size_t max_
     return RN_OK;
 }
 
-static int snappy_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf *out, rn_err *err)
+static int snappy_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf *out,
+                             rn_err *err)
 {
     size_t start = out->len;
     int rc = RN_OK;
@@ -228,16 +221,14 @@ static int snappy_decompress(const uint8_t *in, size_t len, size_t max_out, rn_b
     } else {
         rc = snappy_block(in, len, start, max_out, out, err);
     }
-    if (rc)
-        out->len = start;
+    if (rc) out->len = start;
     return rc;
 }
 
 static int snappy_compress_raw(const uint8_t *in, size_t len, rn_buf *out, rn_err *err)
 {
     size_t bound = snappy_max_compressed_length(len);
-    if (rn_buf_reserve(out, bound))
-        return codec_fail(err, RN_ENOMEM, "snappy", "out of memory");
+    if (rn_buf_reserve(out, bound)) return codec_fail(err, RN_ENOMEM, "snappy", "out of memory");
     size_t n = bound;
     if (snappy_compress((const char *)in, len, (char *)(out->p + out->len), &n) != SNAPPY_OK)
         return codec_fail(err, RN_EINVAL, "snappy", "compression failed");
@@ -269,11 +260,9 @@ static int lz4_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf 
             rc = too_big(err, "lz4", max_out);
             goto out;
         }
-        if (fi.contentSize < plausible(len, LZ4_MAX_RATIO))
-            first = (size_t)fi.contentSize + 1;
+        if (fi.contentSize < plausible(len, LZ4_MAX_RATIO)) first = (size_t)fi.contentSize + 1;
     }
-    if (first < FIRST_ROOM)
-        first = FIRST_ROOM;
+    if (first < FIRST_ROOM) first = FIRST_ROOM;
 
     /* r is the decoder's hint: 0 once a frame is complete. Further frames may follow. */
     while (in_off < len || r != 0) {
@@ -290,7 +279,8 @@ static int lz4_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf 
         size_t osz = room, isz = len - in_off;
         r = LZ4F_decompress(dctx, out->p + out->len, &osz, in + in_off, &isz, NULL);
         if (LZ4F_isError(r)) {
-            rc = rn_err_set(err, RN_EPROTO, "lz4 records: corrupt frame (%s)", LZ4F_getErrorName(r));
+            rc =
+                rn_err_set(err, RN_EPROTO, "lz4 records: corrupt frame (%s)", LZ4F_getErrorName(r));
             goto out;
         }
         out->len += osz;
@@ -300,12 +290,10 @@ static int lz4_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf 
             goto out;
         }
     }
-    if (out->len - start > max_out)
-        rc = too_big(err, "lz4", max_out);
+    if (out->len - start > max_out) rc = too_big(err, "lz4", max_out);
 out:
     LZ4F_freeDecompressionContext(dctx);
-    if (rc)
-        out->len = start;
+    if (rc) out->len = start;
     return rc;
 }
 
@@ -316,23 +304,46 @@ static int lz4_compress(const uint8_t *in, size_t len, rn_buf *out, rn_err *err)
     memset(&prefs, 0, sizeof prefs);
     prefs.frameInfo.blockMode = LZ4F_blockIndependent;
     size_t bound = LZ4F_compressFrameBound(len, &prefs);
-    if (rn_buf_reserve(out, bound))
-        return codec_fail(err, RN_ENOMEM, "lz4", "out of memory");
+    if (rn_buf_reserve(out, bound)) return codec_fail(err, RN_ENOMEM, "lz4", "out of memory");
     size_t n = LZ4F_compressFrame(out->p + out->len, bound, in, len, &prefs);
     if (LZ4F_isError(n))
-        return rn_err_set(err, RN_EINVAL, "lz4 records: compression failed (%s)", LZ4F_getErrorName(n));
+        return rn_err_set(err, RN_EINVAL, "lz4 records: compression failed (%s)",
+                          LZ4F_getErrorName(n));
     out->len += n;
     return RN_OK;
 }
 
 /* ------------------------------------------------------------------ zstd */
 
+/* Counts the frames of a zstd input, which must be a sequence of whole current-format
+ * (v0.8+) or skippable frames; returns 0 if it is not. Refusing the legacy formats keeps
+ * libzstd's old decoders, which no Kafka client writes, away from untrusted input. Cheap:
+ * only frame and block headers are read. */
+static size_t zstd_count_frames(const uint8_t *in, size_t len)
+{
+    size_t off = 0, n = 0;
+    while (off < len) {
+        if (len - off < 4) return 0;
+        uint32_t magic = (uint32_t)in[off] | (uint32_t)in[off + 1] << 8 |
+                         (uint32_t)in[off + 2] << 16 | (uint32_t)in[off + 3] << 24;
+        if (magic != ZSTD_MAGICNUMBER &&
+            (magic & ZSTD_MAGIC_SKIPPABLE_MASK) != ZSTD_MAGIC_SKIPPABLE_START)
+            return 0;
+        size_t fsz = ZSTD_findFrameCompressedSize(in + off, len - off);
+        if (ZSTD_isError(fsz) || fsz == 0 || fsz > len - off) return 0;
+        off += fsz;
+        n++;
+    }
+    return n;
+}
+
 static int zstd_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf *out, rn_err *err)
 {
     size_t start = out->len;
+    size_t nframes = zstd_count_frames(in, len);
+    if (nframes == 0) return codec_fail(err, RN_EPROTO, "zstd", "not a sequence of whole frames");
     ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    if (!dctx)
-        return codec_fail(err, RN_ENOMEM, "zstd", "cannot allocate the decoder");
+    if (!dctx) return codec_fail(err, RN_ENOMEM, "zstd", "cannot allocate the decoder");
     int rc = RN_OK;
     size_t first = len < (SIZE_MAX / 4) ? len * 4 : len;
     unsigned long long fcs = ZSTD_getFrameContentSize(in, len);
@@ -346,7 +357,7 @@ static int zstd_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf
             rc = too_big(err, "zstd", max_out);
             goto out;
         }
-        if (fcs <= plausible(len, ZSTD_MAX_RATIO) && ZSTD_findFrameCompressedSize(in, len) == len) {
+        if (nframes == 1 && fcs <= plausible(len, ZSTD_MAX_RATIO)) {
             /* One frame of known size, as librdkafka writes: decode in one shot straight
              * into its final place, with no window buffer. */
             if (rn_buf_reserve(out, fcs ? (size_t)fcs : 1)) {
@@ -361,11 +372,9 @@ static int zstd_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf
                 out->len += n;
             goto out;
         }
-        if (fcs < plausible(len, ZSTD_MAX_RATIO))
-            first = (size_t)fcs + 1;
+        if (fcs < plausible(len, ZSTD_MAX_RATIO)) first = (size_t)fcs + 1;
     }
-    if (first < FIRST_ROOM)
-        first = FIRST_ROOM;
+    if (first < FIRST_ROOM) first = FIRST_ROOM;
 
     /* Streaming: frames without a content size (Java's zstd-jni) or several frames. */
     int wlog = ZSTD_MIN_WINDOW_LOG;
@@ -391,12 +400,12 @@ static int zstd_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf
         size_t in_before = ib.pos;
         size_t r = ZSTD_decompressStream(dctx, &ob, &ib);
         if (ZSTD_isError(r)) {
-            rc = rn_err_set(err, RN_EPROTO, "zstd records: corrupt frame (%s)", ZSTD_getErrorName(r));
+            rc = rn_err_set(err, RN_EPROTO, "zstd records: corrupt frame (%s)",
+                            ZSTD_getErrorName(r));
             goto out;
         }
         out->len += ob.pos;
-        if (r == 0 && ib.pos == ib.size)
-            break; /* last frame complete and flushed */
+        if (r == 0 && ib.pos == ib.size) break; /* last frame complete and flushed */
         if (ob.pos < ob.size && ib.pos == ib.size) {
             rc = codec_fail(err, RN_EPROTO, "zstd", "truncated frame");
             goto out;
@@ -406,23 +415,21 @@ static int zstd_decompress(const uint8_t *in, size_t len, size_t max_out, rn_buf
             goto out;
         }
     }
-    if (out->len - start > max_out)
-        rc = too_big(err, "zstd", max_out);
+    if (out->len - start > max_out) rc = too_big(err, "zstd", max_out);
 out:
     ZSTD_freeDCtx(dctx);
-    if (rc)
-        out->len = start;
+    if (rc) out->len = start;
     return rc;
 }
 
 static int zstd_compress(const uint8_t *in, size_t len, rn_buf *out, rn_err *err)
 {
     size_t bound = ZSTD_compressBound(len);
-    if (rn_buf_reserve(out, bound))
-        return codec_fail(err, RN_ENOMEM, "zstd", "out of memory");
+    if (rn_buf_reserve(out, bound)) return codec_fail(err, RN_ENOMEM, "zstd", "out of memory");
     size_t n = ZSTD_compress(out->p + out->len, bound, in, len, ZSTD_CLEVEL_DEFAULT);
     if (ZSTD_isError(n))
-        return rn_err_set(err, RN_EINVAL, "zstd records: compression failed (%s)", ZSTD_getErrorName(n));
+        return rn_err_set(err, RN_EINVAL, "zstd records: compression failed (%s)",
+                          ZSTD_getErrorName(n));
     out->len += n;
     return RN_OK;
 }
@@ -434,8 +441,7 @@ int rn_batch_decompress(int codec, const uint8_t *in, size_t len, size_t max_out
 {
     switch (codec) {
     case RN_CODEC_NONE:
-        if (len > max_out)
-            return too_big(err, "uncompressed", max_out);
+        if (len > max_out) return too_big(err, "uncompressed", max_out);
         if (len && !rn_buf_append(out, in, len))
             return codec_fail(err, RN_ENOMEM, "uncompressed", "out of memory");
         return RN_OK;
@@ -458,8 +464,9 @@ int rn_batch_compress(int codec, const uint8_t *in, size_t len, rn_buf *out, rn_
     int rc;
     switch (codec) {
     case RN_CODEC_NONE:
-        rc = len && !rn_buf_append(out, in, len) ? codec_fail(err, RN_ENOMEM, "uncompressed", "out of memory")
-                                                 : RN_OK;
+        rc = len && !rn_buf_append(out, in, len)
+                 ? codec_fail(err, RN_ENOMEM, "uncompressed", "out of memory")
+                 : RN_OK;
         break;
     case RN_CODEC_GZIP:
         rc = gzip_compress(in, len, out, err);
@@ -476,7 +483,6 @@ int rn_batch_compress(int codec, const uint8_t *in, size_t len, rn_buf *out, rn_
     default:
         return rn_err_set(err, RN_EINVAL, "records: unknown compression codec %d", codec);
     }
-    if (rc)
-        out->len = start;
+    if (rc) out->len = start;
     return rc;
 }

@@ -38,11 +38,17 @@
 #include "common/buf.h"
 #include "common/err.h"
 
-#define RN_BATCH_HEADER_SIZE 61 /* Kafka's RECORD_BATCH_OVERHEAD */
+#define RN_BATCH_HEADER_SIZE  61 /* Kafka's RECORD_BATCH_OVERHEAD */
 #define RN_BATCH_LOG_OVERHEAD 12 /* baseOffset + batchLength: not counted in batchLength */
-#define RN_BATCH_CRC_START 21 /* the CRC covers [21, end): attributes onwards */
+#define RN_BATCH_CRC_START    21 /* the CRC covers [21, end): attributes onwards */
 
-enum { RN_CODEC_NONE = 0, RN_CODEC_GZIP = 1, RN_CODEC_SNAPPY = 2, RN_CODEC_LZ4 = 3, RN_CODEC_ZSTD = 4 };
+enum {
+    RN_CODEC_NONE = 0,
+    RN_CODEC_GZIP = 1,
+    RN_CODEC_SNAPPY = 2,
+    RN_CODEC_LZ4 = 3,
+    RN_CODEC_ZSTD = 4
+};
 
 #define RN_BATCH_ATTR_CODEC_MASK      0x07
 #define RN_BATCH_ATTR_LOG_APPEND_TIME 0x08 /* timestampType: records use maxTimestamp */
@@ -114,9 +120,9 @@ size_t rn_batch_next_size(const uint8_t *p, size_t len);
 int rn_batch_validate(const uint8_t *p, size_t len, int deep, rn_batch_header *h, rn_err *err);
 
 /* rn_batch_validate with an explicit decompression limit and, optionally, a caller-owned
- * scratch buffer for the decompressed records (scratch->len is reset to 0 and its memory
- * reused across calls, e.g. one per connection; NULL means a temporary freed before
- * returning). On return scratch holds the decompressed records section of a compressed
+ * scratch buffer for the decompressed records: its len and oom are reset and its memory is
+ * reused across calls (e.g. one per connection); NULL means a temporary freed before
+ * returning. On return scratch holds the decompressed records section of a compressed
  * batch (unspecified content on failure). */
 int rn_batch_validate_ex(const uint8_t *p, size_t len, int deep, size_t max_decompressed,
                          rn_buf *scratch, rn_batch_header *h, rn_err *err);
@@ -126,13 +132,16 @@ int rn_batch_validate_ex(const uint8_t *p, size_t len, int deep, size_t max_deco
 /* Decompresses the records section `in` of a batch compressed with codec, appending the
  * result to out. RN_CODEC_NONE appends a copy. Snappy accepts both raw snappy (as
  * librdkafka writes) and the xerial snappy-java framing (82 'SNAPPY' 00, int32 version,
- * int32 compat, then int32-length-prefixed raw blocks). gzip and zlib streams and
- * concatenated gzip members, lz4 frames and zstd frames (several in a row allowed).
+ * int32 compat, then int32-length-prefixed raw blocks). gzip accepts gzip (and zlib)
+ * streams, several gzip members in a row too; lz4 one or more LZ4 frames; zstd one or
+ * more zstd frames, with or without a content size.
  * Never appends more than max_out bytes: if the decompressed size would exceed max_out
- * it fails with RN_EPROTO without allocating the excess (decompression bombs).
+ * it fails with RN_EPROTO after decoding at most max_out + 1 bytes, and out's capacity
+ * stays within about twice that (decompression bombs). Sizes declared by the input only
+ * size the buffer when plausible for the format; they are never trusted for bounds.
  * Returns RN_OK; RN_EPROTO for corrupt or truncated input, trailing garbage, an unknown
- * codec or too much output; RN_ENOMEM. On failure out->len is restored (its capacity may
- * have grown). Borrows in. */
+ * codec or too much output; RN_ENOMEM (out->oom is then set, as rn_buf does). On failure
+ * out->len is restored (its capacity may have grown). Borrows in. */
 int rn_batch_decompress(int codec, const uint8_t *in, size_t len, size_t max_out, rn_buf *out,
                         rn_err *err);
 
@@ -184,7 +193,8 @@ typedef struct rn_record_iter {
  * records section into the iterator's own buffer, bounded by max_decompressed. Does NOT
  * check the CRC (use rn_batch_validate first for untrusted input).
  * Returns RN_OK, RN_EPROTO or RN_ENOMEM. The iterator borrows p, which must outlive it.
- * rn_record_iter_fini must be called in every case (also after a failed init). */
+ * After a successful init call rn_record_iter_fini; a failed init holds no memory (fini
+ * is then optional and harmless, and next() returns the init error). */
 int rn_record_iter_init(rn_record_iter *it, const uint8_t *p, size_t len, size_t max_decompressed,
                         rn_err *err);
 
@@ -213,16 +223,16 @@ int rn_record_next_header(rn_reader *r, rn_record_header *h);
 /* Builds a complete RecordBatch v2, CRC included: for tests, the benchmark and the
  * broker's own writes. Caller-provided storage; fields are private. */
 typedef struct rn_batch_builder {
-    rn_buf recs;            /* uncompressed records section; from malloc, freed by fini */
+    rn_buf recs; /* uncompressed records section; from malloc, freed by fini */
     int codec;
-    int16_t attr_flags;     /* RN_BATCH_ATTR_* bits other than the codec */
+    int16_t attr_flags; /* RN_BATCH_ATTR_* bits other than the codec */
     int64_t base_timestamp;
     int64_t max_timestamp;
     int64_t producer_id;
     int16_t producer_epoch;
     int32_t base_sequence;
     int32_t count;
-    int failed;             /* first error of add(), reported again by finish() */
+    int failed; /* first error of add(), reported again by finish() */
 } rn_batch_builder;
 
 /* Starts an empty batch: base offset 0, leader epoch -1, no producer (-1/-1/-1),
@@ -247,9 +257,9 @@ int rn_batch_builder_add(rn_batch_builder *bb, int64_t timestamp, const void *ke
                          int32_t header_count);
 
 /* Appends the whole batch to out (compressing the records if the codec says so). Returns
- * RN_OK, RN_EINVAL (no records, or an earlier add() failed, or the batch would exceed
- * 2 GiB) or RN_ENOMEM; on failure out->len is restored. The builder is left unchanged;
- * call rn_batch_builder_fini afterwards. */
+ * RN_OK; the code of an earlier failed add(); RN_EINVAL (no records, an unknown codec, or
+ * the batch would exceed 2 GiB); or RN_ENOMEM. On failure out->len is restored. The
+ * builder is left unchanged; call rn_batch_builder_fini afterwards. */
 int rn_batch_builder_finish(rn_batch_builder *bb, rn_buf *out, rn_err *err);
 
 /* Frees the builder's memory. */
