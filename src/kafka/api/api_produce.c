@@ -94,8 +94,16 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
         set_error(pr, RN_KERR_MESSAGE_TOO_LARGE, m, a);
         return NULL;
     }
+    /* Deep check: decompress and walk every record. The scratch buffer for decompressed
+     * bytes is reused across requests (loop thread only); it is shrunk after an outsized
+     * batch so one huge request does not pin memory. */
+    static rn_buf scratch;
     rn_batch_header h;
-    int rc = rn_batch_validate(records.p, len, 1, &h, &err);
+    scratch.len = 0;
+    int rc = rn_batch_validate_ex(records.p, len, 1, RN_BATCH_DEFAULT_MAX_DECOMPRESSED, &scratch,
+                                  &h, &err);
+    if (scratch.cap > (8u << 20))
+        rn_buf_fini(&scratch);
     if (rc) {
         set_error(pr, rc == RN_EINVAL ? RN_KERR_INVALID_RECORD : RN_KERR_CORRUPT_MESSAGE,
                   err.msg, a);
