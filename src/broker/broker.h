@@ -4,7 +4,7 @@
  * add partitions, alter configs) lives here so that the Kafka API handlers and any other
  * front end (HTTP admin, tests) share one implementation with one set of rules.
  *
- * Layer: called by kafka/api and cli/cmd_serve; calls log/, meta/, broker/config.
+ * Layer: called by kafka/api and cli/cmd_serve; calls log/, meta/, group/, broker/config.
  * Threads: loop thread only.
  */
 #ifndef RN_BROKER_BROKER_H
@@ -12,6 +12,7 @@
 
 #include "broker/config.h"
 #include "common/err.h"
+#include "group/group.h"
 #include "log/log.h"
 #include "meta/meta.h"
 #include "producer/pidmap.h"
@@ -46,6 +47,8 @@ typedef struct rn_broker {
     uv_timer_t retention_timer;
     int64_t next_producer_id;  /* next id InitProducerId hands out */
     int64_t producer_id_limit; /* ids below this are reserved in meta; reserve more past it */
+    rn_group_coord *groups; /* the consumer-group coordinator (group/), owned */
+    uv_timer_t group_timer; /* drives rn_group_tick every RN_BROKER_GROUP_TICK_MS */
     void (*on_append)(void *arg, rn_topic *t, int32_t partition); /* fetch wake-up hook */
     void *on_append_arg;
 } rn_broker;
@@ -54,7 +57,11 @@ typedef struct rn_broker {
  * every topic; starts the retention timer. The broker is caller-provided storage. */
 int rn_broker_init(rn_broker *b, uv_loop_t *loop, const rn_broker_config *cfg, rn_err *err);
 
-/* Stops timers, syncs and closes the log and metadata. */
+/* How often the group coordinator's deadlines are checked (sessions, rebalances). */
+#define RN_BROKER_GROUP_TICK_MS 100
+
+/* Stops timers, stores outstanding offset commits and closes the group coordinator,
+ * syncs and closes the log and metadata. */
 void rn_broker_fini(rn_broker *b);
 
 /* Sets the address returned to clients (after the listener is bound). */

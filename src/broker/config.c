@@ -22,6 +22,11 @@ void rn_broker_config_defaults(rn_broker_config *c)
     c->retention_check_interval_ms = 300000;
     rn_log_config_defaults(&c->log_defaults);
     snprintf(c->message_timestamp_type, sizeof c->message_timestamp_type, "CreateTime");
+    c->group_initial_rebalance_delay_ms = 3000;
+    c->group_min_session_timeout_ms = 6000;
+    c->group_max_session_timeout_ms = 1800000;
+    c->offsets_retention_minutes = 10080;
+    c->offsets_retention_check_interval_ms = 600000;
 }
 
 static int parse_i64(const char *s, int64_t *out)
@@ -117,6 +122,26 @@ int rn_broker_config_set(rn_broker_config *c, const char *key, const char *value
         if (strcmp(value, "CreateTime") && strcmp(value, "LogAppendTime"))
             return BAD("expected CreateTime or LogAppendTime");
         copy_str(c->message_timestamp_type, sizeof c->message_timestamp_type, value);
+    } else if (!strcmp(key, "group.initial.rebalance.delay.ms")) {
+        if (!I64_RANGE(0, INT32_MAX))
+            return BAD("expected an integer >= 0");
+        c->group_initial_rebalance_delay_ms = (int32_t)n;
+    } else if (!strcmp(key, "group.min.session.timeout.ms")) {
+        if (!I64_RANGE(1, INT32_MAX))
+            return BAD("expected an integer >= 1");
+        c->group_min_session_timeout_ms = (int32_t)n;
+    } else if (!strcmp(key, "group.max.session.timeout.ms")) {
+        if (!I64_RANGE(1, INT32_MAX))
+            return BAD("expected an integer >= 1");
+        c->group_max_session_timeout_ms = (int32_t)n;
+    } else if (!strcmp(key, "offsets.retention.minutes")) {
+        if (!I64_RANGE(1, INT64_MAX / 60000))
+            return BAD("expected an integer >= 1");
+        c->offsets_retention_minutes = n;
+    } else if (!strcmp(key, "offsets.retention.check.interval.ms")) {
+        if (!I64_RANGE(1, INT64_MAX / 2))
+            return BAD("expected an integer >= 1");
+        c->offsets_retention_check_interval_ms = n;
     } else {
         return rn_err_set(err, RN_EINVAL, "%s: %s: unknown configuration key", where, key);
     }

@@ -6,7 +6,10 @@
  * Broker keys (file or flags): data.dir, kafka.listen, http.listen, kafka.advertise,
  * auto.create.topics.enable, num.partitions, socket.request.max.bytes,
  * log.retention.check.interval.ms, and topic defaults log.retention.ms,
- * log.retention.bytes, log.segment.bytes, log.roll.ms, message.max.bytes.
+ * log.retention.bytes, log.segment.bytes, log.roll.ms, message.max.bytes; consumer groups:
+ * group.initial.rebalance.delay.ms, group.min.session.timeout.ms,
+ * group.max.session.timeout.ms, offsets.retention.minutes,
+ * offsets.retention.check.interval.ms.
  */
 #ifndef RN_BROKER_CONFIG_H
 #define RN_BROKER_CONFIG_H
@@ -28,6 +31,12 @@ typedef struct rn_broker_config {
     int64_t retention_check_interval_ms;      /* default 300000 */
     rn_log_config log_defaults;               /* topic defaults (log.* keys) */
     char message_timestamp_type[16];          /* log.message.timestamp.type */
+    /* consumer groups (group/) */
+    int32_t group_initial_rebalance_delay_ms;    /* default 3000 */
+    int32_t group_min_session_timeout_ms;        /* default 6000 */
+    int32_t group_max_session_timeout_ms;        /* default 1800000 */
+    int64_t offsets_retention_minutes;           /* default 10080 (7 days) */
+    int64_t offsets_retention_check_interval_ms; /* default 600000 */
 } rn_broker_config;
 
 void rn_broker_config_defaults(rn_broker_config *c);

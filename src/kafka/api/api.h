@@ -102,6 +102,17 @@ void rn_kafka_handle_incremental_alter_configs(rn_kreq *req);
 void rn_kafka_handle_find_coordinator(rn_kreq *req);
 void rn_kafka_handle_offset_for_leader_epoch(rn_kreq *req);
 void rn_kafka_handle_init_producer_id(rn_kreq *req);
+/* Consumer groups (api_group.c) and committed offsets (api_offsets.c). */
+void rn_kafka_handle_join_group(rn_kreq *req);
+void rn_kafka_handle_sync_group(rn_kreq *req);
+void rn_kafka_handle_heartbeat(rn_kreq *req);
+void rn_kafka_handle_leave_group(rn_kreq *req);
+void rn_kafka_handle_describe_groups(rn_kreq *req);
+void rn_kafka_handle_list_groups(rn_kreq *req);
+void rn_kafka_handle_delete_groups(rn_kreq *req);
+void rn_kafka_handle_offset_commit(rn_kreq *req);
+void rn_kafka_handle_offset_fetch(rn_kreq *req);
+void rn_kafka_handle_offset_delete(rn_kreq *req);
 
 /* The advertised version range of every implemented API (ApiVersions lists this). */
 typedef struct rn_kafka_api_entry {
