@@ -14,5 +14,6 @@ int rn_cli_serve_main(int argc, char **argv);   /* runnel serve ... */
 int rn_cli_topics_main(int argc, char **argv);  /* runnel topics create|list|describe|delete|alter */
 int rn_cli_produce_main(int argc, char **argv); /* runnel produce TOPIC ... */
 int rn_cli_consume_main(int argc, char **argv); /* runnel consume TOPIC ... */
+int rn_cli_groups_main(int argc, char **argv);  /* runnel groups list|describe|... */
 
 #endif
