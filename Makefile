@@ -36,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/replay_%)
 
-.PHONY: all deps deps-test run test unit fuzz-replay integration fuzz fuzz-smoke bench \
+.PHONY: all deps deps-test run test unit fuzz fuzz-smoke bench \
         bench-compare lint format clean help gen
 
 all: $(BUILD)/runnel

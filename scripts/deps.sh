@@ -13,7 +13,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs="gcc make pkg-config libuv1-dev libssl-dev libsqlite3-dev librdkafka-dev
   libjansson-dev libpcre2-dev libyaml-dev libmicrohttpd-dev libzstd-dev liblz4-dev
   libsnappy-dev zlib1g-dev"
-test_pkgs="libcriterion-dev kcat python3-confluent-kafka python3-kafka clang
+test_pkgs="libcriterion-dev kcat python3-confluent-kafka python3-kafka python3-snappy python3-lz4
+  python3-zstandard clang
   libclang-rt-14-dev json-schema-test-suite nodejs npm"
 bench_pkgs="nats-server redis-server"
 
@@ -40,10 +41,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$what" != build ]; then
-  # kafkajs and the schema-registry client for the integration tests, pinned by
-  # tests/js/package-lock.json.
-  if [ ! -d "$here/tests/js/node_modules/kafkajs" ]; then
+  # kafkajs, its codecs and the schema-registry client for the integration tests, pinned
+  # by tests/js/package-lock.json; reinstalled whenever the lock file changes.
+  lock_sum=$(md5sum "$here/tests/js/package-lock.json" | cut -d' ' -f1)
+  stamp="$here/tests/js/node_modules/.runnel-lock-md5"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
     echo "deps: npm ci in tests/js" >&2
     (cd "$here/tests/js" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    echo "$lock_sum" > "$stamp"
   fi
 fi

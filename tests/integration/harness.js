@@ -234,7 +234,10 @@ class Broker {
         continue
       }
       const rep = sanitizerReport(text)
-      if (rep) throw new Error(`sanitizer report in ${path.basename(f)}:\n${rep}`)
+      if (rep) {
+        throw new Error(`sanitizer report in ${path.basename(f)}: ` +
+          `${rep.trim().split('\n')[0]}\n${rep}`)
+      }
     }
   }
 

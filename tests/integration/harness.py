@@ -286,7 +286,8 @@ class Broker:
             except OSError:
                 continue
             if rep:
-                raise BrokerError('sanitizer report in %s:\n%s' % (os.path.basename(p), rep))
+                raise BrokerError('sanitizer report in %s: %s\n%s' % (
+                    os.path.basename(p), rep.strip().splitlines()[0], rep))
 
     def wait_stderr(self, pattern, timeout=5.0, run=None):
         """Waits until stderr (latest run) matches the regex; returns the match or None."""

@@ -584,11 +584,20 @@ def list_offsets(conn, topic, partition, timestamp):
 
 
 def fetch(conn, topic, partition, offset, max_wait_ms=100, min_bytes=1,
-          max_bytes=1 << 20, partition_max_bytes=1 << 20):
-    """Fetch v4 of one partition. Returns {'error', 'high_watermark', 'records' (bytes)}."""
-    body = (W().i32(-1).i32(max_wait_ms).i32(min_bytes).i32(max_bytes).i8(0)
+          max_bytes=1 << 20, partition_max_bytes=1 << 20, isolation_level=0):
+    """Fetch v4 of one partition. Returns {'error', 'high_watermark', 'records' (bytes),
+    'records_null' (the field was null rather than empty)}."""
+    return fetch_multi(conn, topic, [(partition, offset, partition_max_bytes)], max_wait_ms,
+                       min_bytes, max_bytes, isolation_level)[partition]
+
+
+def fetch_multi(conn, topic, parts, max_wait_ms=100, min_bytes=1, max_bytes=1 << 20,
+                isolation_level=0):
+    """Fetch v4 of several partitions of one topic: parts is a list of (partition,
+    offset, partition_max_bytes). Returns {partition: result} as fetch() does."""
+    body = (W().i32(-1).i32(max_wait_ms).i32(min_bytes).i32(max_bytes).i8(isolation_level)
             .array([topic], lambda w, t: w.string(t).array(
-                [partition], lambda w, p: w.i32(p).i64(offset).i32(partition_max_bytes)))
+                parts, lambda w, p: w.i32(p[0]).i64(p[1]).i32(p[2])))
             .build())
     r = conn.call(API_FETCH, 4, body)
     r.i32()
@@ -597,10 +606,12 @@ def fetch(conn, topic, partition, offset, max_wait_ms=100, min_bytes=1,
         p = {'index': r.i32(), 'error': r.i16(), 'high_watermark': r.i64(),
              'last_stable_offset': r.i64()}
         r.array(lambda r: (r.i64(), r.i64()))
-        p['records'] = r.bytes_() or b''
+        rec = r.bytes_()
+        p['records_null'] = rec is None
+        p['records'] = rec or b''
         return p
     resp = r.array(lambda r: (r.string(), r.array(part)))
-    return resp[0][1][0]
+    return {p['index']: p for _, ps in resp for p in ps}
 
 
 def create_topics(conn, topics, timeout_ms=10000, validate_only=False):
