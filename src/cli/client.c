@@ -378,3 +378,81 @@ void rn_cli_signals_install(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
+
+/* ------------------------------------------------------------------ string vectors */
+
+int rn_cli_strv_push(rn_cli_strv *s, const char *str)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        const char **v = realloc(s->v, cap * sizeof *v);
+        if (!v) return -1;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = str;
+    return 0;
+}
+
+int rn_cli_strv_has(const rn_cli_strv *s, const char *str)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->v[i], str)) return 1;
+    return 0;
+}
+
+void rn_cli_strv_fini(rn_cli_strv *s)
+{
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------------ time */
+
+int rn_cli_parse_time(const char *s, int64_t *ms)
+{
+    if (*s >= '0' && *s <= '9' && !s[strspn(s, "0123456789")]) {
+        errno = 0;
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (errno) return -1;
+        *ms = v;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *p = strptime(s, "%Y-%m-%d", &tm);
+    if (!p) return -1;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        const char *q = strptime(p + 1, "%H:%M:%S", &tm);
+        if (!q) q = strptime(p + 1, "%H:%M", &tm);
+        if (!q) return -1;
+        p = q;
+    }
+    int64_t frac_ms = 0;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+            if (digits < 3) frac_ms = frac_ms * 10 + (*p - '0');
+        if (!digits) return -1;
+        for (; digits < 3; digits++)
+            frac_ms *= 10;
+    }
+    int64_t offset_s = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, hh, mm, n = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 &&
+            sscanf(p + 1, "%2d%2d%n", &hh, &mm, &n) != 2)
+            return -1;
+        if (hh > 23 || mm > 59) return -1;
+        offset_s = sign * (hh * 3600 + mm * 60);
+        p += 1 + n;
+    }
+    if (*p) return -1;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1) return -1;
+    *ms = ((int64_t)t - offset_s) * 1000 + frac_ms;
+    return 0;
+}

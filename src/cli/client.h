@@ -128,6 +128,20 @@ int rn_cli_parse_int(const char *cmd, const char *flag, const char *s, int min, 
 
 /* Splits "key=value" at the first '='. The key must be non-empty. Returns 0 with *key
  * (from malloc, caller frees) and *value (points into s), or -1 (nothing allocated). */
+/* A growable vector of borrowed strings (e.g. repeated flags); zero-initialise. */
+typedef struct rn_cli_strv {
+    const char **v; /* from malloc */
+    size_t n, cap;
+} rn_cli_strv;
+int rn_cli_strv_push(rn_cli_strv *s, const char *str); /* 0, or -1 on OOM */
+int rn_cli_strv_has(const rn_cli_strv *s, const char *str);
+void rn_cli_strv_fini(rn_cli_strv *s);
+
+/* Parses a point in time: epoch milliseconds, or ISO 8601 "YYYY-MM-DD[THH:MM[:SS[.fff]]]"
+ * followed by Z, +HH:MM, -HH:MM, +HHMM or nothing (UTC), into ms since the epoch.
+ * Returns 0 or -1. Used by consume --from-time and groups reset-offsets --to-datetime. */
+int rn_cli_parse_time(const char *s, int64_t *ms);
+
 int rn_cli_split_kv(const char *s, char **key, const char **value);
 
 /* ------------------------------------------------------------------ signals */

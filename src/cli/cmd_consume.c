@@ -128,55 +128,6 @@ typedef struct consume_ctx {
 
 /* ------------------------------------------------------------------ parsing */
 
-/* Parses --from-time: epoch milliseconds, or ISO 8601 "YYYY-MM-DD[THH:MM[:SS[.fff]]]"
- * followed by Z, +HH:MM, -HH:MM, +HHMM or nothing (UTC). Returns 0 or -1. */
-static int parse_time(const char *s, int64_t *ms)
-{
-    if (*s >= '0' && *s <= '9' && !s[strspn(s, "0123456789")]) {
-        errno = 0;
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (errno) return -1;
-        *ms = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *p = strptime(s, "%Y-%m-%d", &tm);
-    if (!p) return -1;
-    if (*p == 'T' || *p == 't' || *p == ' ') {
-        const char *q = strptime(p + 1, "%H:%M:%S", &tm);
-        if (!q) q = strptime(p + 1, "%H:%M", &tm);
-        if (!q) return -1;
-        p = q;
-    }
-    int64_t frac_ms = 0;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-            if (digits < 3) frac_ms = frac_ms * 10 + (*p - '0');
-        if (!digits) return -1;
-        for (; digits < 3; digits++)
-            frac_ms *= 10;
-    }
-    int64_t offset_s = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1, hh, mm, n = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 &&
-            sscanf(p + 1, "%2d%2d%n", &hh, &mm, &n) != 2)
-            return -1;
-        if (hh > 23 || mm > 59) return -1;
-        offset_s = sign * (hh * 3600 + mm * 60);
-        p += 1 + n;
-    }
-    if (*p) return -1;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1) return -1;
-    *ms = ((int64_t)t - offset_s) * 1000 + frac_ms;
-    return 0;
-}
 
 /* Resolves backslash escapes and checks the % directives of a --format template.
  * Returns 0 (c->template set) or a usage exit code. */
@@ -276,7 +227,7 @@ static int parse_args(consume_ctx *c, int argc, char **argv)
         case OPT_FROM_TIME:
             flag = "--from-time";
             c->start = START_TIME;
-            if (parse_time(optarg, &c->start_at) < 0)
+            if (rn_cli_parse_time(optarg, &c->start_at) < 0)
                 return rn_cli_usage_error(cmd,
                                           "--from-time needs ISO 8601 (2026-11-27T10:00:00Z) "
                                           "or epoch milliseconds, got '%s'",

@@ -152,36 +152,6 @@ static void print_help(const help_text *h)
 /* ------------------------------------------------------------------ shared helpers */
 
 /* A growable array of borrowed strings (flag values from argv, topic names). */
-typedef struct strv {
-    const char **v; /* from malloc */
-    size_t n, cap;
-} strv;
-
-static int strv_push(strv *s, const char *str)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        const char **v = realloc(s->v, cap * sizeof *v);
-        if (!v) return -1;
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = str;
-    return 0;
-}
-
-static int strv_has(const strv *s, const char *str)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->v[i], str)) return 1;
-    return 0;
-}
-
-static void strv_fini(strv *s)
-{
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
 
 static void ctx_init(groups_ctx *g, const char *cmd)
 {
@@ -306,7 +276,7 @@ static const char *fmt_offset(char *buf, size_t len, int64_t v)
 typedef int (*opt_fn)(groups_ctx *g, void *state, int opt, const char *arg);
 
 static int parse_args(groups_ctx *g, int argc, char **argv, const struct option *extra,
-                      size_t nextra, const help_text *help, opt_fn on_opt, void *state, strv *pos)
+                      size_t nextra, const help_text *help, opt_fn on_opt, void *state, rn_cli_strv *pos)
 {
     struct option longopts[24] = {RN_CLI_COMMON_LONGOPTS,
                                   {"timeout-ms", required_argument, NULL, OPT_TIMEOUT}};
@@ -330,13 +300,13 @@ static int parse_args(groups_ctx *g, int argc, char **argv, const struct option 
         if (r == 0) return rn_cli_usage_error(g->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
     }
     for (int i = optind; i < argc; i++)
-        if (strv_push(pos, argv[i]) < 0) return rn_cli_fail(&g->cli, "out of memory");
+        if (rn_cli_strv_push(pos, argv[i]) < 0) return rn_cli_fail(&g->cli, "out of memory");
     return -1;
 }
 
 /* Checks that exactly one positional (the group id) was given. Returns -1 if so, else
  * prints a usage error and returns its exit code. */
-static int check_one_group(groups_ctx *g, const strv *pos)
+static int check_one_group(groups_ctx *g, const rn_cli_strv *pos)
 {
     if (pos->n == 0) return rn_cli_usage_error(g->cli.cmd, "missing GROUP");
     if (pos->n > 1)
@@ -491,11 +461,11 @@ static int cmp_group_row(const void *a, const void *b)
  * speak ListGroups v0-3 only). A failure leaves them "Unknown" and is a warning. */
 static void fill_states(groups_ctx *g, group_row *rows, size_t n)
 {
-    strv ids = {0};
+    rn_cli_strv ids = {0};
     for (size_t i = 0; i < n; i++)
         if (rows[i].state == RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN &&
-            strv_push(&ids, rows[i].id) < 0) {
-            strv_fini(&ids);
+            rn_cli_strv_push(&ids, rows[i].id) < 0) {
+            rn_cli_strv_fini(&ids);
             return;
         }
     if (!ids.n) return;
@@ -516,7 +486,7 @@ static void fill_states(groups_ctx *g, group_row *rows, size_t n)
         }
         rd_kafka_event_destroy(ev);
     }
-    strv_fini(&ids);
+    rn_cli_strv_fini(&ids);
 }
 
 static int groups_list(int argc, char **argv)
@@ -524,7 +494,7 @@ static int groups_list(int argc, char **argv)
     static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON}};
     groups_ctx g;
     flag_args a = {0};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
     rd_kafka_AdminOptions_t *o = NULL;
     rd_kafka_queue_t *q = NULL;
     rd_kafka_event_t *ev = NULL;
@@ -600,7 +570,7 @@ out:
     if (ev) rd_kafka_event_destroy(ev);
     if (q) rd_kafka_queue_destroy(q);
     if (o) rd_kafka_AdminOptions_destroy(o);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&g);
     return rc;
 }
@@ -700,8 +670,8 @@ static int groups_describe(int argc, char **argv)
     static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON}};
     groups_ctx g;
     flag_args a = {0};
-    strv pos = {0};
-    strv topics = {0};
+    rn_cli_strv pos = {0};
+    rn_cli_strv topics = {0};
     rowv rows = {0};
     rd_kafka_event_t *dev = NULL;
     const struct rd_kafka_metadata *md = NULL;
@@ -753,13 +723,13 @@ static int groups_describe(int argc, char **argv)
     for (int i = 0; i < committed->cnt; i++)
         if (committed_of(committed, committed->elems[i].topic, committed->elems[i].partition) >=
                 0 &&
-            !strv_has(&topics, committed->elems[i].topic))
-            oom |= strv_push(&topics, committed->elems[i].topic);
+            !rn_cli_strv_has(&topics, committed->elems[i].topic))
+            oom |= rn_cli_strv_push(&topics, committed->elems[i].topic);
     for (size_t m = 0; m < nmembers; m++) {
         const rd_kafka_topic_partition_list_t *l =
             member_parts(rd_kafka_ConsumerGroupDescription_member(desc, m));
         for (int i = 0; i < l->cnt; i++)
-            if (!strv_has(&topics, l->elems[i].topic)) oom |= strv_push(&topics, l->elems[i].topic);
+            if (!rn_cli_strv_has(&topics, l->elems[i].topic)) oom |= rn_cli_strv_push(&topics, l->elems[i].topic);
     }
     /* Rows: every partition of each such topic; for a topic the metadata does not know
      * (deleted), just the partitions committed or assigned. */
@@ -917,12 +887,12 @@ static int groups_describe(int argc, char **argv)
     rc = RN_CLI_EXIT_OK;
 out:
     free(rows.v);
-    strv_fini(&topics);
+    rn_cli_strv_fini(&topics);
     if (committed) rd_kafka_topic_partition_list_destroy(committed);
     if (all) rd_kafka_topic_partition_list_destroy(all);
     if (md) rd_kafka_metadata_destroy(md);
     if (dev) rd_kafka_event_destroy(dev);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&g);
     return rc;
 }
@@ -940,56 +910,6 @@ typedef struct reset_args {
     int dry_run;
 } reset_args;
 
-/* Parses --to-datetime: epoch milliseconds, or ISO 8601 "YYYY-MM-DD[THH:MM[:SS[.fff]]]"
- * followed by Z, +HH:MM, -HH:MM, +HHMM or nothing (UTC). The same syntax as
- * `runnel consume --from-time`. Returns 0 or -1. */
-static int parse_time(const char *s, int64_t *ms)
-{
-    if (*s >= '0' && *s <= '9' && !s[strspn(s, "0123456789")]) {
-        errno = 0;
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (errno) return -1;
-        *ms = v;
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *p = strptime(s, "%Y-%m-%d", &tm);
-    if (!p) return -1;
-    if (*p == 'T' || *p == 't' || *p == ' ') {
-        const char *q = strptime(p + 1, "%H:%M:%S", &tm);
-        if (!q) q = strptime(p + 1, "%H:%M", &tm);
-        if (!q) return -1;
-        p = q;
-    }
-    int64_t frac_ms = 0;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-            if (digits < 3) frac_ms = frac_ms * 10 + (*p - '0');
-        if (!digits) return -1;
-        for (; digits < 3; digits++)
-            frac_ms *= 10;
-    }
-    int64_t offset_s = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1, hh, mm, n = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 &&
-            sscanf(p + 1, "%2d%2d%n", &hh, &mm, &n) != 2)
-            return -1;
-        if (hh > 23 || mm > 59) return -1;
-        offset_s = sign * (hh * 3600 + mm * 60);
-        p += 1 + n;
-    }
-    if (*p) return -1;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1) return -1;
-    *ms = ((int64_t)t - offset_s) * 1000 + frac_ms;
-    return 0;
-}
 
 /* Records one --to-* flag; a second, different one is a usage error. Returns 1 or -1. */
 static int set_to(groups_ctx *g, reset_args *a, reset_to to, const char *flag)
@@ -1029,7 +949,7 @@ static int reset_opt(groups_ctx *g, void *state, int opt, const char *arg)
         if (rn_cli_parse_i64(cmd, "--to-offset", arg, 0, INT64_MAX, &a->to_value) < 0) return -1;
         return set_to(g, a, TO_OFFSET, "--to-offset");
     case OPT_TO_DATETIME:
-        if (parse_time(arg, &a->to_value) < 0) {
+        if (rn_cli_parse_time(arg, &a->to_value) < 0) {
             rn_cli_usage_error(cmd,
                                "--to-datetime needs ISO 8601 (2026-11-27T10:00:00Z) or epoch "
                                "milliseconds, got '%s'",
@@ -1179,7 +1099,7 @@ static int groups_reset_offsets(int argc, char **argv)
     };
     groups_ctx g;
     reset_args a = {.partition = -1};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
     const struct rd_kafka_metadata *md = NULL;
     const rd_kafka_metadata_topic_t *tmd;
     rd_kafka_topic_partition_list_t *parts = NULL, *committed = NULL;
@@ -1273,7 +1193,7 @@ out:
     if (committed) rd_kafka_topic_partition_list_destroy(committed);
     if (parts) rd_kafka_topic_partition_list_destroy(parts);
     if (md) rd_kafka_metadata_destroy(md);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&g);
     return rc;
 }
@@ -1285,7 +1205,7 @@ static int groups_delete(int argc, char **argv)
     static const struct option opts[] = {{"if-exists", no_argument, NULL, OPT_IF_EXISTS}};
     groups_ctx g;
     flag_args a = {0};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
     rd_kafka_DeleteGroup_t **dgs = NULL;
     rd_kafka_AdminOptions_t *o = NULL;
     rd_kafka_queue_t *q = NULL;
@@ -1353,7 +1273,7 @@ out:
     if (o) rd_kafka_AdminOptions_destroy(o);
     if (dgs) rd_kafka_DeleteGroup_destroy_array(dgs, pos.n);
     free(dgs);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&g);
     return rc;
 }

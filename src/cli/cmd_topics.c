@@ -138,29 +138,6 @@ static void print_help(const help_text *h)
 /* ------------------------------------------------------------------ shared helpers */
 
 /* A growable array of borrowed strings (flag values from argv). */
-typedef struct strv {
-    const char **v; /* from malloc */
-    size_t n, cap;
-} strv;
-
-static int strv_push(strv *s, const char *str)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        const char **v = realloc(s->v, cap * sizeof *v);
-        if (!v) return -1;
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = str;
-    return 0;
-}
-
-static void strv_fini(strv *s)
-{
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
 
 static void ctx_init(topics_ctx *t, const char *cmd)
 {
@@ -262,7 +239,7 @@ static int print_json(topics_ctx *t, json_t *v)
 typedef int (*opt_fn)(topics_ctx *t, void *state, int opt, const char *arg);
 
 static int parse_args(topics_ctx *t, int argc, char **argv, const struct option *extra,
-                      size_t nextra, const help_text *help, opt_fn on_opt, void *state, strv *pos)
+                      size_t nextra, const help_text *help, opt_fn on_opt, void *state, rn_cli_strv *pos)
 {
     struct option longopts[24] = {RN_CLI_COMMON_LONGOPTS,
                                   {"timeout-ms", required_argument, NULL, OPT_TIMEOUT}};
@@ -286,13 +263,13 @@ static int parse_args(topics_ctx *t, int argc, char **argv, const struct option 
         if (r == 0) return rn_cli_usage_error(t->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
     }
     for (int i = optind; i < argc; i++)
-        if (strv_push(pos, argv[i]) < 0) return rn_cli_fail(&t->cli, "out of memory");
+        if (rn_cli_strv_push(pos, argv[i]) < 0) return rn_cli_fail(&t->cli, "out of memory");
     return -1;
 }
 
 /* Checks that exactly one positional (the topic name) was given. Returns -1 if so, else
  * prints a usage error and returns its exit code. */
-static int check_one_name(topics_ctx *t, const strv *pos)
+static int check_one_name(topics_ctx *t, const rn_cli_strv *pos)
 {
     if (pos->n == 0) return rn_cli_usage_error(t->cli.cmd, "missing topic NAME");
     if (pos->n > 1)
@@ -318,7 +295,7 @@ typedef struct create_args {
     int partitions;  /* -1: broker default */
     int replication; /* -1: broker default */
     int if_not_exists;
-    strv configs; /* "k=v" */
+    rn_cli_strv configs; /* "k=v" */
 } create_args;
 
 static int create_opt(topics_ctx *t, void *state, int opt, const char *arg)
@@ -333,7 +310,7 @@ static int create_opt(topics_ctx *t, void *state, int opt, const char *arg)
             rn_cli_parse_int(t->cli.cmd, "--replication-factor", arg, 1, 32767, &a->replication));
     case OPT_CONFIG:
         if (check_kv(t, "--config", arg) < 0) return -1;
-        return strv_push(&a->configs, arg) < 0 ? -1 : 1;
+        return rn_cli_strv_push(&a->configs, arg) < 0 ? -1 : 1;
     case OPT_IF_NOT_EXISTS:
         a->if_not_exists = 1;
         return 1;
@@ -365,7 +342,7 @@ static int topics_create(int argc, char **argv)
     };
     topics_ctx t;
     create_args a = {.partitions = -1, .replication = -1};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
     rd_kafka_NewTopic_t *nt = NULL;
     rd_kafka_AdminOptions_t *o = NULL;
     rd_kafka_queue_t *q = NULL;
@@ -438,8 +415,8 @@ out:
     if (q) rd_kafka_queue_destroy(q);
     if (o) rd_kafka_AdminOptions_destroy(o);
     if (nt) rd_kafka_NewTopic_destroy(nt);
-    strv_fini(&a.configs);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&a.configs);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&t);
     return rc;
 }
@@ -484,7 +461,7 @@ static int topics_list(int argc, char **argv)
     static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON}};
     topics_ctx t;
     flag_args a = {0};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
     const struct rd_kafka_metadata *md = NULL;
     const rd_kafka_metadata_topic_t **sorted = NULL;
     rn_err err;
@@ -529,7 +506,7 @@ static int topics_list(int argc, char **argv)
 out:
     free(sorted);
     if (md) rd_kafka_metadata_destroy(md);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&t);
     return rc;
 }
@@ -640,7 +617,7 @@ static int topics_describe(int argc, char **argv)
                                          {"all", no_argument, NULL, OPT_ALL}};
     topics_ctx t;
     flag_args a = {0};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
     const struct rd_kafka_metadata *md = NULL;
     const rd_kafka_metadata_topic_t *tmd;
     part_info *parts = NULL;
@@ -792,7 +769,7 @@ out:
     if (cev) rd_kafka_event_destroy(cev);
     free(parts);
     if (md) rd_kafka_metadata_destroy(md);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&t);
     return rc;
 }
@@ -804,7 +781,7 @@ static int topics_delete(int argc, char **argv)
     static const struct option opts[] = {{"if-exists", no_argument, NULL, OPT_IF_EXISTS}};
     topics_ctx t;
     flag_args a = {0};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
     rd_kafka_DeleteTopic_t **dts = NULL;
     rd_kafka_AdminOptions_t *o = NULL;
     rd_kafka_queue_t *q = NULL;
@@ -864,7 +841,7 @@ out:
     if (o) rd_kafka_AdminOptions_destroy(o);
     if (dts) rd_kafka_DeleteTopic_destroy_array(dts, pos.n);
     free(dts);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&t);
     return rc;
 }
@@ -872,8 +849,8 @@ out:
 /* ------------------------------------------------------------------ alter */
 
 typedef struct alter_args {
-    strv set; /* "k=v" */
-    strv del; /* "k" */
+    rn_cli_strv set; /* "k=v" */
+    rn_cli_strv del; /* "k" */
     int partitions;
 } alter_args;
 
@@ -883,13 +860,13 @@ static int alter_opt(topics_ctx *t, void *state, int opt, const char *arg)
     switch (opt) {
     case OPT_CONFIG:
         if (check_kv(t, "--config", arg) < 0) return -1;
-        return strv_push(&a->set, arg) < 0 ? -1 : 1;
+        return rn_cli_strv_push(&a->set, arg) < 0 ? -1 : 1;
     case OPT_DELETE_CONFIG:
         if (!*arg || strchr(arg, '=')) {
             rn_cli_usage_error(t->cli.cmd, "--delete-config needs a config name, got '%s'", arg);
             return -1;
         }
-        return strv_push(&a->del, arg) < 0 ? -1 : 1;
+        return rn_cli_strv_push(&a->del, arg) < 0 ? -1 : 1;
     case OPT_PARTITIONS:
         return handled(
             rn_cli_parse_int(t->cli.cmd, "--partitions", arg, 1, 1000000, &a->partitions));
@@ -1033,7 +1010,7 @@ static int topics_alter(int argc, char **argv)
     };
     topics_ctx t;
     alter_args a = {.partitions = -1};
-    strv pos = {0};
+    rn_cli_strv pos = {0};
 
     ctx_init(&t, "runnel topics alter");
     int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &alter_help, alter_opt, &a, &pos);
@@ -1061,9 +1038,9 @@ static int topics_alter(int argc, char **argv)
     }
     if (a.partitions > 0) rc = alter_partitions(&t, name, a.partitions);
 out:
-    strv_fini(&a.set);
-    strv_fini(&a.del);
-    strv_fini(&pos);
+    rn_cli_strv_fini(&a.set);
+    rn_cli_strv_fini(&a.del);
+    rn_cli_strv_fini(&pos);
     ctx_fini(&t);
     return rc;
 }
