@@ -97,8 +97,7 @@ static int id_ok(rn_kstr id)
 /* Equality of a view and a C string. */
 static int keq(rn_kstr k, const char *s)
 {
-    if (k.len < 0 || !s)
-        return 0;
+    if (k.len < 0 || !s) return 0;
     size_t n = strlen(s);
     return (size_t)k.len == n && (n == 0 || memcmp(k.p, s, n) == 0);
 }
@@ -112,23 +111,19 @@ static char *kdup(rn_kstr k)
 {
     size_t n = k.len > 0 ? (size_t)k.len : 0;
     char *s = malloc(n + 1);
-    if (!s)
-        return NULL;
-    if (n)
-        memcpy(s, k.p, n);
+    if (!s) return NULL;
+    if (n) memcpy(s, k.p, n);
     s[n] = '\0';
     return s;
 }
 
 group *rn_group__find(rn_group_coord *c, rn_kstr id)
 {
-    if (!id_ok(id) || c->nbuckets == 0)
-        return NULL;
+    if (!id_ok(id) || c->nbuckets == 0) return NULL;
     size_t n = (size_t)id.len;
     group *g = c->buckets[hash_bytes(id.p, n) % c->nbuckets];
     for (; g; g = g->hnext)
-        if (strlen(g->id) == n && (n == 0 || memcmp(g->id, id.p, n) == 0))
-            return g;
+        if (strlen(g->id) == n && (n == 0 || memcmp(g->id, id.p, n) == 0)) return g;
     return NULL;
 }
 
@@ -141,8 +136,7 @@ static void table_grow(rn_group_coord *c)
 {
     size_t nb = c->nbuckets ? c->nbuckets * 2 : 64;
     group **b = calloc(nb, sizeof *b);
-    if (!b)
-        return; /* keep the old table: only slower */
+    if (!b) return; /* keep the old table: only slower */
     for (size_t i = 0; i < c->nbuckets; i++) {
         group *g = c->buckets[i], *nx;
         for (; g; g = nx) {
@@ -159,13 +153,10 @@ static void table_grow(rn_group_coord *c)
 
 group *rn_group__create(rn_group_coord *c, const char *id, size_t len, int32_t generation)
 {
-    if ((size_t)c->ngroups >= c->nbuckets)
-        table_grow(c);
-    if (c->nbuckets == 0)
-        return NULL;
+    if ((size_t)c->ngroups >= c->nbuckets) table_grow(c);
+    if (c->nbuckets == 0) return NULL;
     group *g = calloc(1, sizeof *g);
-    if (!g)
-        return NULL;
+    if (!g) return NULL;
     g->id = malloc(len + 1);
     if (!g->id) {
         free(g);
@@ -195,8 +186,7 @@ static void free_subs(group *g)
 
 static void member_free(gmember *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     free(m->id);
     free(m->instance_id);
     free(m->client_id);
@@ -240,20 +230,17 @@ void rn_group__unlink(rn_group_coord *c, group *g)
     g->hnext = NULL;
     g->dead = 1;
     g->state = RN_GROUP_DEAD;
-    if (g->inflight == 0)
-        rn_group__free(g);
+    if (g->inflight == 0) rn_group__free(g);
 }
 
 void rn_group__unref(group *g)
 {
-    if (--g->inflight == 0 && g->dead)
-        rn_group__free(g);
+    if (--g->inflight == 0 && g->dead) rn_group__free(g);
 }
 
 static void set_state(rn_group_coord *c, group *g, rn_group_state s)
 {
-    if (g->state != s)
-        g->state_ts = rn_group__wall(c);
+    if (g->state != s) g->state_ts = rn_group__wall(c);
     g->state = s;
 }
 
@@ -262,26 +249,22 @@ static void set_state(rn_group_coord *c, group *g, rn_group_state s)
 static gmember *member_find(group *g, rn_kstr id)
 {
     for (gmember *m = g->members; m; m = m->next)
-        if (keq(id, m->id))
-            return m;
+        if (keq(id, m->id)) return m;
     return NULL;
 }
 
 static gmember *static_member_find(group *g, rn_kstr instance_id)
 {
-    if (knull(instance_id))
-        return NULL;
+    if (knull(instance_id)) return NULL;
     for (gmember *m = g->members; m; m = m->next)
-        if (m->instance_id && keq(instance_id, m->instance_id))
-            return m;
+        if (m->instance_id && keq(instance_id, m->instance_id)) return m;
     return NULL;
 }
 
 static int pending_find(group *g, rn_kstr id)
 {
     for (int i = 0; i < g->npending; i++)
-        if (keq(id, g->pending[i].id))
-            return i;
+        if (keq(id, g->pending[i].id)) return i;
     return -1;
 }
 
@@ -294,22 +277,18 @@ static void pending_remove_at(group *g, int i)
 /* Kafka's validateCurrentMember: an instance id must map to this member id (else
  * FENCED_INSTANCE_ID, or UNKNOWN_MEMBER_ID if it maps to nothing); the member id must be
  * known. */
-int16_t rn_group__validate_member(group *g, rn_kstr member_id, rn_kstr instance_id,
-                                  gmember **out)
+int16_t rn_group__validate_member(group *g, rn_kstr member_id, rn_kstr instance_id, gmember **out)
 {
     *out = NULL;
     if (!knull(instance_id)) {
         gmember *s = static_member_find(g, instance_id);
-        if (!s)
-            return RN_GERR_UNKNOWN_MEMBER_ID;
-        if (!keq(member_id, s->id))
-            return RN_GERR_FENCED_INSTANCE_ID;
+        if (!s) return RN_GERR_UNKNOWN_MEMBER_ID;
+        if (!keq(member_id, s->id)) return RN_GERR_FENCED_INSTANCE_ID;
         *out = s;
         return RN_GERR_NONE;
     }
     gmember *m = member_find(g, member_id);
-    if (!m)
-        return RN_GERR_UNKNOWN_MEMBER_ID;
+    if (!m) return RN_GERR_UNKNOWN_MEMBER_ID;
     *out = m;
     return RN_GERR_NONE;
 }
@@ -326,28 +305,22 @@ static char *new_member_id(rn_kstr prefix)
     size_t got = 0;
     while (got < sizeof r) {
         ssize_t n = getrandom(r + got, sizeof r - got, 0);
-        if (n > 0)
-            got += (size_t)n;
+        if (n > 0) got += (size_t)n;
     }
     r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
     r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
     size_t pl = prefix.len > 0 ? (size_t)prefix.len : 0;
-    if (pl > 200)
-        pl = 200;
+    if (pl > 200) pl = 200;
     char *s = malloc(pl + 1 + 36 + 1);
-    if (!s)
-        return NULL;
-    if (pl)
-        memcpy(s, prefix.p, pl);
+    if (!s) return NULL;
+    if (pl) memcpy(s, prefix.p, pl);
     for (size_t i = 0; i < pl; i++)
-        if (s[i] == '\0')
-            s[i] = '_';
+        if (s[i] == '\0') s[i] = '_';
     char *p = s + pl;
     *p++ = '-';
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *p++ = '-';
+        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
         *p++ = hex[r[i] >> 4];
         *p++ = hex[r[i] & 15];
     }
@@ -359,8 +332,7 @@ static char *new_member_id(rn_kstr prefix)
 static int set_protocols(gmember *m, const rn_group_protocol *p, int n)
 {
     gproto *np = calloc((size_t)(n > 0 ? n : 1), sizeof *np);
-    if (!np)
-        return -1;
+    if (!np) return -1;
     for (int i = 0; i < n; i++) {
         np[i].name = kdup(p[i].name);
         size_t ml = p[i].metadata.len > 0 ? (size_t)p[i].metadata.len : 0;
@@ -374,8 +346,7 @@ static int set_protocols(gmember *m, const rn_group_protocol *p, int n)
             free(np);
             return -1;
         }
-        if (ml)
-            memcpy(np[i].meta, p[i].metadata.p, ml);
+        if (ml) memcpy(np[i].meta, p[i].metadata.p, ml);
     }
     for (int i = 0; i < m->nprotocols; i++) {
         free(m->protocols[i].name);
@@ -389,19 +360,16 @@ static int set_protocols(gmember *m, const rn_group_protocol *p, int n)
 
 static const gproto *member_protocol(const gmember *m, const char *name)
 {
-    if (!name)
-        return NULL;
+    if (!name) return NULL;
     for (int i = 0; i < m->nprotocols; i++)
-        if (!strcmp(m->protocols[i].name, name))
-            return &m->protocols[i];
+        if (!strcmp(m->protocols[i].name, name)) return &m->protocols[i];
     return NULL;
 }
 
 /* Kafka's MemberMetadata.matches: the same protocols, in the same order, same bytes. */
 static int member_matches(const gmember *m, const rn_group_protocol *p, int n)
 {
-    if (m->nprotocols != n)
-        return 0;
+    if (m->nprotocols != n) return 0;
     for (int i = 0; i < n; i++) {
         const gproto *q = &m->protocols[i];
         size_t ml = p[i].metadata.len > 0 ? (size_t)p[i].metadata.len : 0;
@@ -428,13 +396,10 @@ static int support_count(const group *g, rn_kstr name)
 /* Kafka's GroupMetadata.supportsProtocols. */
 static int supports_protocols(const group *g, rn_kstr type, const rn_group_protocol *p, int n)
 {
-    if (g->state == RN_GROUP_EMPTY || g->nmembers == 0)
-        return type.len > 0 && n > 0;
-    if (!g->protocol_type || !keq(type, g->protocol_type))
-        return 0;
+    if (g->state == RN_GROUP_EMPTY || g->nmembers == 0) return type.len > 0 && n > 0;
+    if (!g->protocol_type || !keq(type, g->protocol_type)) return 0;
     for (int i = 0; i < n; i++)
-        if (support_count(g, p[i].name) == g->nmembers)
-            return 1;
+        if (support_count(g, p[i].name) == g->nmembers) return 1;
     return 0;
 }
 
@@ -455,10 +420,8 @@ static void member_add(group *g, gmember *m, rn_kstr protocol_type)
     *pp = m;
     m->next = NULL;
     g->nmembers++;
-    if (m->awaiting_join)
-        g->nawaiting_join++;
-    if (!g->leader)
-        g->leader = m;
+    if (m->awaiting_join) g->nawaiting_join++;
+    if (!g->leader) g->leader = m;
 }
 
 /* ------------------------------------------------------------------ results */
@@ -485,7 +448,9 @@ static void deliver_sync(gmember *m, const rn_group_sync_result *r)
 
 static void join_error_now(rn_group_waiter *w, int16_t error, const char *member_id)
 {
-    rn_group_join_result r = {.error = error, .generation_id = -1, .leader_id = "",
+    rn_group_join_result r = {.error = error,
+                              .generation_id = -1,
+                              .leader_id = "",
                               .member_id = member_id ? member_id : ""};
     w->member_ = NULL;
     w->on_join(w, &r);
@@ -495,10 +460,8 @@ static void join_error_now_k(rn_group_waiter *w, int16_t error, rn_kstr member_i
 {
     char buf[256];
     size_t n = member_id.len > 0 ? (size_t)member_id.len : 0;
-    if (n >= sizeof buf)
-        n = sizeof buf - 1;
-    if (n)
-        memcpy(buf, member_id.p, n);
+    if (n >= sizeof buf) n = sizeof buf - 1;
+    if (n) memcpy(buf, member_id.p, n);
     buf[n] = '\0';
     join_error_now(w, error, buf);
 }
@@ -517,8 +480,8 @@ static void member_join_error(group *g, gmember *m, int16_t error)
         m->awaiting_join = 0;
         g->nawaiting_join--;
     }
-    rn_group_join_result r = {.error = error, .generation_id = -1, .leader_id = "",
-                              .member_id = m->id};
+    rn_group_join_result r = {
+        .error = error, .generation_id = -1, .leader_id = "", .member_id = m->id};
     deliver_join(m, &r);
 }
 
@@ -542,11 +505,9 @@ static void join_result_for(group *g, gmember *m, rn_group_join_result *r, int w
     r->leader_id = g->leader ? g->leader->id : "";
     r->member_id = m->id;
     *to_free = NULL;
-    if (!with_members)
-        return;
+    if (!with_members) return;
     rn_group_member_meta *mm = calloc((size_t)(g->nmembers ? g->nmembers : 1), sizeof *mm);
-    if (!mm)
-        return; /* the leader then sees no members and assigns nothing: it will retry */
+    if (!mm) return; /* the leader then sees no members and assigns nothing: it will retry */
     int i = 0;
     for (gmember *x = g->members; x; x = x->next, i++) {
         const gproto *p = member_protocol(x, g->protocol_name);
@@ -576,11 +537,9 @@ static void member_remove(group *g, gmember *m)
             break;
         }
     g->nmembers--;
-    if (g->leader == m)
-        g->leader = g->members; /* Kafka: members.keys.headOption */
+    if (g->leader == m) g->leader = g->members; /* Kafka: members.keys.headOption */
     int pi = pending_find(g, (rn_kstr){m->id, (int32_t)strlen(m->id)});
-    if (pi >= 0)
-        pending_remove_at(g, pi);
+    if (pi >= 0) pending_remove_at(g, pi);
     member_free(m);
 }
 
@@ -594,16 +553,14 @@ static void reset_assignments(group *g, int16_t error)
         m->assignment_len = 0;
     }
     for (gmember *m = g->members; m; m = m->next)
-        if (m->awaiting_sync)
-            member_sync_error(m, error);
+        if (m->awaiting_sync) member_sync_error(m, error);
 }
 
 static int32_t group_rebalance_timeout(const group *g)
 {
     int32_t t = 0;
     for (const gmember *m = g->members; m; m = m->next)
-        if (m->rebalance_timeout_ms > t)
-            t = m->rebalance_timeout_ms;
+        if (m->rebalance_timeout_ms > t) t = m->rebalance_timeout_ms;
     return t;
 }
 
@@ -660,23 +617,20 @@ static void maybe_prepare_rebalance(rn_group_coord *c, group *g)
 static const char *select_protocol(const group *g)
 {
     const gmember *ref = g->leader ? g->leader : g->members;
-    if (!ref)
-        return NULL;
+    if (!ref) return NULL;
     const char *best = NULL;
     int best_votes = -1;
     for (int i = 0; i < ref->nprotocols; i++) {
         const char *cand = ref->protocols[i].name;
         rn_kstr k = {cand, (int32_t)strlen(cand)};
-        if (support_count(g, k) != g->nmembers)
-            continue;
+        if (support_count(g, k) != g->nmembers) continue;
         int votes = 0;
         for (const gmember *m = g->members; m; m = m->next) {
             /* m's vote: its first protocol that every member supports */
             for (int j = 0; j < m->nprotocols; j++) {
                 rn_kstr mk = {m->protocols[j].name, (int32_t)strlen(m->protocols[j].name)};
                 if (support_count(g, mk) == g->nmembers) {
-                    if (!strcmp(m->protocols[j].name, cand))
-                        votes++;
+                    if (!strcmp(m->protocols[j].name, cand)) votes++;
                     break;
                 }
             }
@@ -700,8 +654,7 @@ static int str_cmp(const void *a, const void *b)
 static void compute_subscriptions(group *g)
 {
     free_subs(g);
-    if (!g->protocol_type || strcmp(g->protocol_type, "consumer") || !g->protocol_name)
-        return;
+    if (!g->protocol_type || strcmp(g->protocol_type, "consumer") || !g->protocol_name) return;
     rn_arena a = {0};
     int ok = 1;
     for (gmember *m = g->members; m && ok; m = m->next) {
@@ -725,14 +678,12 @@ static void compute_subscriptions(group *g)
         }
         for (int i = 0; i < sub.topics.n && ok; i++) {
             rn_kstr t = sub.topics.items[i];
-            if (t.len < 0 || !id_ok(t))
-                continue;
+            if (t.len < 0 || !id_ok(t)) continue;
             char **ns = realloc(g->subs, (size_t)(g->nsubs + 1) * sizeof *ns);
             char *d = kdup(t);
             if (!ns || !d) {
                 free(d);
-                if (ns)
-                    g->subs = ns;
+                if (ns) g->subs = ns;
                 ok = 0;
                 break;
             }
@@ -783,8 +734,7 @@ static void init_next_generation(rn_group_coord *c, group *g)
  * did; 0 if nobody rejoined. */
 static int elect_joined_leader(group *g)
 {
-    if (g->leader && g->leader->awaiting_join)
-        return 1;
+    if (g->leader && g->leader->awaiting_join) return 1;
     for (gmember *m = g->members; m; m = m->next)
         if (m->awaiting_join) {
             g->leader = m;
@@ -830,8 +780,7 @@ static void complete_join(rn_group_coord *c, group *g)
     g->sync_deadline = now + g->rebalance_timeout_ms;
     /* Answer every member that rejoined. Membership does not change while delivering. */
     for (gmember *m = g->members; m; m = m->next) {
-        if (!m->awaiting_join)
-            continue;
+        if (!m->awaiting_join) continue;
         m->awaiting_join = 0;
         g->nawaiting_join--;
         rn_group_join_result r;
@@ -858,8 +807,8 @@ static gmember *member_new(rn_group_coord *c, const rn_group_join_req *rq, char 
     m->session_timeout_ms = rq->session_timeout_ms;
     m->rebalance_timeout_ms =
         rq->rebalance_timeout_ms >= 0 ? rq->rebalance_timeout_ms : rq->session_timeout_ms;
-    if ((!knull(rq->group_instance_id) && !m->instance_id) || !m->client_id ||
-        !m->client_host || set_protocols(m, rq->protocols, rq->nprotocols)) {
+    if ((!knull(rq->group_instance_id) && !m->instance_id) || !m->client_id || !m->client_host ||
+        set_protocols(m, rq->protocols, rq->nprotocols)) {
         member_free(m);
         return NULL;
     }
@@ -885,8 +834,7 @@ static void add_member_and_rebalance(rn_group_coord *c, group *g, const rn_group
     m->is_new = 1;
     m->awaiting_join = 1;
     attach_join(m, w);
-    if (g->state == RN_GROUP_PREPARING_REBALANCE && g->initial_delay)
-        g->new_member_added = 1;
+    if (g->state == RN_GROUP_PREPARING_REBALANCE && g->initial_delay) g->new_member_added = 1;
     member_add(g, m, rq->protocol_type);
     m->hb_deadline = rn_group__mono(c) + c->cfg.new_member_join_timeout_ms;
     RN_DEBUG("group %s: member %s joins (%d member(s))", g->id, m->id, g->nmembers);
@@ -908,7 +856,9 @@ static void update_member_and_rebalance(rn_group_coord *c, group *g, gmember *m,
         /* A second JoinGroup while one is parked (a client retry): the older request is
          * superseded. Kafka silently drops it; we answer it so its connection moves on. */
         rn_group_join_result r = {.error = RN_GERR_REBALANCE_IN_PROGRESS,
-                                  .generation_id = -1, .leader_id = "", .member_id = m->id};
+                                  .generation_id = -1,
+                                  .leader_id = "",
+                                  .member_id = m->id};
         deliver_join(m, &r);
     }
     if (!m->awaiting_join) {
@@ -1128,8 +1078,7 @@ static void set_and_propagate(rn_group_coord *c, group *g, const rn_group_sync_r
         m->assignment_len = 0;
         for (int i = 0; i < rq->nassignments; i++) {
             const rn_group_assignment *a = &rq->assignments[i];
-            if (!keq(a->member_id, m->id))
-                continue;
+            if (!keq(a->member_id, m->id)) continue;
             size_t n = a->assignment.len > 0 ? (size_t)a->assignment.len : 0;
             if (n) {
                 m->assignment = malloc(n);
@@ -1144,8 +1093,7 @@ static void set_and_propagate(rn_group_coord *c, group *g, const rn_group_sync_r
     set_state(c, g, RN_GROUP_STABLE);
     RN_INFO("group %s: generation %d is stable", g->id, (int)g->generation);
     for (gmember *m = g->members; m; m = m->next) {
-        if (!m->awaiting_sync)
-            continue;
+        if (!m->awaiting_sync) continue;
         m->awaiting_sync = 0;
         rn_group__touch(c, m);
         rn_group_sync_result r = {.error = RN_GERR_NONE,
@@ -1175,8 +1123,7 @@ void rn_group_sync(rn_group_coord *c, const rn_group_sync_req *rq, rn_group_wait
     }
     gmember *m;
     int16_t e = rn_group__validate_member(g, rq->member_id, rq->group_instance_id, &m);
-    if (!e && rq->generation_id != g->generation)
-        e = RN_GERR_ILLEGAL_GENERATION;
+    if (!e && rq->generation_id != g->generation) e = RN_GERR_ILLEGAL_GENERATION;
     if (!e && !knull(rq->protocol_type) &&
         (!g->protocol_type || !keq(rq->protocol_type, g->protocol_type)))
         e = RN_GERR_INCONSISTENT_GROUP_PROTOCOL;
@@ -1200,8 +1147,7 @@ void rn_group_sync(rn_group_coord *c, const rn_group_sync_req *rq, rn_group_wait
         w->member_ = m;
         m->awaiting_sync = 1;
         m->pending_sync = 0;
-        if (m == g->leader)
-            set_and_propagate(c, g, rq);
+        if (m == g->leader) set_and_propagate(c, g, rq);
         return;
     case RN_GROUP_STABLE: {
         m->pending_sync = 0;
@@ -1223,12 +1169,9 @@ void rn_group_sync(rn_group_coord *c, const rn_group_sync_req *rq, rn_group_wait
 void rn_group_waiter_cancel(rn_group_waiter *w)
 {
     gmember *m = w->member_;
-    if (!m)
-        return;
-    if (m->join_w == w)
-        m->join_w = NULL;
-    if (m->sync_w == w)
-        m->sync_w = NULL;
+    if (!m) return;
+    if (m->join_w == w) m->join_w = NULL;
+    if (m->sync_w == w) m->sync_w = NULL;
     w->member_ = NULL;
 }
 
@@ -1242,17 +1185,13 @@ int rn_group_waiter_parked(const rn_group_waiter *w)
 int16_t rn_group_heartbeat(rn_group_coord *c, rn_kstr group_id, int32_t generation_id,
                            rn_kstr member_id, rn_kstr group_instance_id)
 {
-    if (!id_ok(group_id) || group_id.len == 0)
-        return RN_GERR_INVALID_GROUP_ID;
+    if (!id_ok(group_id) || group_id.len == 0) return RN_GERR_INVALID_GROUP_ID;
     group *g = rn_group__find(c, group_id);
-    if (!g)
-        return RN_GERR_UNKNOWN_MEMBER_ID;
+    if (!g) return RN_GERR_UNKNOWN_MEMBER_ID;
     gmember *m;
     int16_t e = rn_group__validate_member(g, member_id, group_instance_id, &m);
-    if (e)
-        return e;
-    if (generation_id != g->generation)
-        return RN_GERR_ILLEGAL_GENERATION;
+    if (e) return e;
+    if (generation_id != g->generation) return RN_GERR_ILLEGAL_GENERATION;
     switch (g->state) {
     case RN_GROUP_COMPLETING_REBALANCE:
     case RN_GROUP_STABLE:
@@ -1283,23 +1222,19 @@ static void remove_member_and_update(rn_group_coord *c, group *g, gmember *m)
     }
 }
 
-int16_t rn_group_leave(rn_group_coord *c, rn_kstr group_id, rn_group_leave_member *members,
-                       int n)
+int16_t rn_group_leave(rn_group_coord *c, rn_kstr group_id, rn_group_leave_member *members, int n)
 {
-    if (!id_ok(group_id) || group_id.len == 0)
-        return RN_GERR_INVALID_GROUP_ID;
+    if (!id_ok(group_id) || group_id.len == 0) return RN_GERR_INVALID_GROUP_ID;
     group *g = rn_group__find(c, group_id);
     for (int i = 0; i < n; i++) {
         rn_group_leave_member *lm = &members[i];
         lm->error = RN_GERR_UNKNOWN_MEMBER_ID;
-        if (!g)
-            continue;
+        if (!g) continue;
         if (lm->member_id.len <= 0) {
             /* Administrative removal of a static member by instance id. */
             gmember *m = static_member_find(g, lm->group_instance_id);
             if (m) {
-                RN_INFO("group %s: static member %s removed by LeaveGroup", g->id,
-                        m->instance_id);
+                RN_INFO("group %s: static member %s removed by LeaveGroup", g->id, m->instance_id);
                 remove_member_and_update(c, g, m);
                 lm->error = RN_GERR_NONE;
             }
@@ -1308,15 +1243,13 @@ int16_t rn_group_leave(rn_group_coord *c, rn_kstr group_id, rn_group_leave_membe
         int pi = pending_find(g, lm->member_id);
         if (pi >= 0) {
             pending_remove_at(g, pi);
-            if (g->state == RN_GROUP_PREPARING_REBALANCE)
-                try_complete_join(c, g);
+            if (g->state == RN_GROUP_PREPARING_REBALANCE) try_complete_join(c, g);
             lm->error = RN_GERR_NONE;
             continue;
         }
         gmember *m;
         lm->error = rn_group__validate_member(g, lm->member_id, lm->group_instance_id, &m);
-        if (lm->error)
-            continue;
+        if (lm->error) continue;
         RN_INFO("group %s: member %s leaves", g->id, m->id);
         remove_member_and_update(c, g, m);
     }
@@ -1328,10 +1261,8 @@ int16_t rn_group_leave(rn_group_coord *c, rn_kstr group_id, rn_group_leave_membe
 /* Kafka's MemberMetadata.hasSatisfiedHeartbeat. */
 static int heartbeat_ok(const gmember *m, int64_t now)
 {
-    if (m->is_new)
-        return now < m->hb_deadline;
-    if (m->awaiting_join || m->awaiting_sync)
-        return 1;
+    if (m->is_new) return now < m->hb_deadline;
+    if (m->awaiting_join || m->awaiting_sync) return 1;
     return now < m->hb_deadline;
 }
 
@@ -1342,8 +1273,7 @@ static void tick_group(rn_group_coord *c, group *g, int64_t now)
         if (g->pending[i].deadline <= now) {
             RN_DEBUG("group %s: pending member %s expired", g->id, g->pending[i].id);
             pending_remove_at(g, i);
-            if (g->state == RN_GROUP_PREPARING_REBALANCE)
-                try_complete_join(c, g);
+            if (g->state == RN_GROUP_PREPARING_REBALANCE) try_complete_join(c, g);
         } else {
             i++;
         }
@@ -1353,8 +1283,7 @@ static void tick_group(rn_group_coord *c, group *g, int64_t now)
         gmember *m = g->members;
         while (m && heartbeat_ok(m, now))
             m = m->next;
-        if (!m)
-            break;
+        if (!m) break;
         RN_INFO("group %s: member %s session expired, removing it", g->id, m->id);
         remove_member_and_update(c, g, m);
     }
@@ -1382,14 +1311,12 @@ static void tick_group(rn_group_coord *c, group *g, int64_t now)
         for (gmember *m = g->members, *nx; m; m = nx) {
             nx = m->next;
             if (m->pending_sync) {
-                RN_INFO("group %s: member %s sent no SyncGroup in time, removing it", g->id,
-                        m->id);
+                RN_INFO("group %s: member %s sent no SyncGroup in time, removing it", g->id, m->id);
                 member_remove(g, m);
                 removed = 1;
             }
         }
-        if (removed)
-            maybe_prepare_rebalance(c, g);
+        if (removed) maybe_prepare_rebalance(c, g);
     }
 }
 
@@ -1416,17 +1343,14 @@ void rn_group_describe(rn_group_coord *c, rn_kstr group_id, rn_arena *a, rn_grou
     out->protocol_type = "";
     out->protocol_name = "";
     group *g = rn_group__find(c, group_id);
-    if (!g)
-        return;
+    if (!g) return;
     out->state = g->state;
     out->protocol_type = g->protocol_type ? g->protocol_type : "";
     int stable = g->state == RN_GROUP_STABLE;
-    if (stable && g->protocol_name)
-        out->protocol_name = g->protocol_name;
-    out->members = rn_arena_alloc(a, (size_t)(g->nmembers ? g->nmembers : 1) *
-                                         sizeof *out->members);
-    if (!out->members)
-        return;
+    if (stable && g->protocol_name) out->protocol_name = g->protocol_name;
+    out->members =
+        rn_arena_alloc(a, (size_t)(g->nmembers ? g->nmembers : 1) * sizeof *out->members);
+    if (!out->members) return;
     int i = 0;
     for (gmember *m = g->members; m; m = m->next, i++) {
         rn_group_member_info *mi = &out->members[i];
@@ -1455,8 +1379,7 @@ void rn_group_list(rn_group_coord *c, rn_group_list_cb cb, void *arg)
 rn_group_state rn_group_get_state(rn_group_coord *c, const char *group_id, int32_t *generation)
 {
     group *g = rn_group__find_c(c, group_id);
-    if (generation)
-        *generation = g ? g->generation : -1;
+    if (generation) *generation = g ? g->generation : -1;
     return g ? g->state : RN_GROUP_DEAD;
 }
 
@@ -1489,23 +1412,18 @@ int rn_group_coord_new(const rn_group_config *cfg, uv_loop_t *loop, const char *
                        rn_group_coord **out, rn_err *err)
 {
     rn_group_coord *c = calloc(1, sizeof *c);
-    if (!c)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!c) return rn_err_set(err, RN_ENOMEM, "out of memory");
     c->cfg = *cfg;
-    if (!c->cfg.clock.mono_ms)
-        c->cfg.clock.mono_ms = sys_mono;
-    if (!c->cfg.clock.wall_ms)
-        c->cfg.clock.wall_ms = sys_wall;
+    if (!c->cfg.clock.mono_ms) c->cfg.clock.mono_ms = sys_mono;
+    if (!c->cfg.clock.wall_ms) c->cfg.clock.wall_ms = sys_wall;
     table_grow(c);
     if (!c->buckets) {
         free(c);
         return rn_err_set(err, RN_ENOMEM, "out of memory");
     }
     int rc = rn_offsets_open(db_path, loop, &c->store, err);
-    if (rc == RN_OK)
-        rc = rn_group__load(c, err);
-    if (rc == RN_OK)
-        rc = rn_offsets_start(c->store, err);
+    if (rc == RN_OK) rc = rn_group__load(c, err);
+    if (rc == RN_OK) rc = rn_offsets_start(c->store, err);
     if (rc) {
         rn_group_coord_free(c);
         return rc;
@@ -1518,8 +1436,7 @@ int rn_group_coord_new(const rn_group_config *cfg, uv_loop_t *loop, const char *
 
 void rn_group_coord_shutdown(rn_group_coord *c)
 {
-    if (!c || c->shutting_down)
-        return;
+    if (!c || c->shutting_down) return;
     c->shutting_down = 1;
     for (size_t b = 0; b < c->nbuckets; b++)
         for (group *g = c->buckets[b]; g; g = g->hnext)
@@ -1531,8 +1448,7 @@ void rn_group_coord_shutdown(rn_group_coord *c)
 
 void rn_group_coord_free(rn_group_coord *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     rn_group_coord_shutdown(c);
     rn_offsets_close(c->store); /* completions still see their groups */
     c->store = NULL;

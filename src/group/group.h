@@ -102,14 +102,14 @@ typedef struct rn_group_clock {
 } rn_group_clock;
 
 typedef struct rn_group_config {
-    int32_t min_session_timeout_ms;     /* group.min.session.timeout.ms, 6000 */
-    int32_t max_session_timeout_ms;     /* group.max.session.timeout.ms, 1800000 */
-    int32_t initial_rebalance_delay_ms; /* group.initial.rebalance.delay.ms, 3000 */
-    int32_t new_member_join_timeout_ms; /* Kafka's NewMemberJoinTimeoutMs, 300000 */
-    int64_t offsets_retention_ms;       /* offsets.retention.minutes (10080) in ms */
+    int32_t min_session_timeout_ms;              /* group.min.session.timeout.ms, 6000 */
+    int32_t max_session_timeout_ms;              /* group.max.session.timeout.ms, 1800000 */
+    int32_t initial_rebalance_delay_ms;          /* group.initial.rebalance.delay.ms, 3000 */
+    int32_t new_member_join_timeout_ms;          /* Kafka's NewMemberJoinTimeoutMs, 300000 */
+    int64_t offsets_retention_ms;                /* offsets.retention.minutes (10080) in ms */
     int64_t offsets_retention_check_interval_ms; /* 600000 */
-    int32_t max_metadata_bytes;         /* offset.metadata.max.bytes, 4096 */
-    rn_group_clock clock;               /* NULL functions: the system clocks */
+    int32_t max_metadata_bytes;                  /* offset.metadata.max.bytes, 4096 */
+    rn_group_clock clock;                        /* NULL functions: the system clocks */
 } rn_group_config;
 
 /* Fills cfg with Kafka's defaults and the system clocks. */
@@ -191,7 +191,7 @@ typedef struct rn_group_join_req {
     rn_kstr group_instance_id; /* null (len -1) for dynamic members */
     rn_kstr protocol_type;
     rn_kstr client_id;
-    const char *client_host;   /* "/127.0.0.1" */
+    const char *client_host; /* "/127.0.0.1" */
     int32_t session_timeout_ms;
     int32_t rebalance_timeout_ms; /* < 0: use session_timeout_ms (JoinGroup v0) */
     int require_known_member_id;  /* JoinGroup v4+: KIP-394 MEMBER_ID_REQUIRED handshake */
@@ -213,9 +213,9 @@ typedef struct rn_group_sync_req {
     rn_kstr group_id;
     int32_t generation_id;
     rn_kstr member_id;
-    rn_kstr group_instance_id; /* null if absent */
-    rn_kstr protocol_type;     /* SyncGroup v5+, null if absent */
-    rn_kstr protocol_name;     /* idem */
+    rn_kstr group_instance_id;              /* null if absent */
+    rn_kstr protocol_type;                  /* SyncGroup v5+, null if absent */
+    rn_kstr protocol_name;                  /* idem */
     const rn_group_assignment *assignments; /* the leader's */
     int nassignments;
 } rn_group_sync_req;
@@ -248,8 +248,7 @@ typedef struct rn_group_leave_member {
 
 /* LeaveGroup for members[0..n): each gets its own error. Returns the top-level error
  * (INVALID_GROUP_ID, or NONE). */
-int16_t rn_group_leave(rn_group_coord *c, rn_kstr group_id, rn_group_leave_member *members,
-                       int n);
+int16_t rn_group_leave(rn_group_coord *c, rn_kstr group_id, rn_group_leave_member *members, int n);
 
 /* ------------------------------------------------------------------ describe, list, delete */
 
@@ -309,9 +308,9 @@ typedef struct rn_group_commit_part {
  * parts are being stored: cb(arg) then runs later on the loop thread, once stored (or
  * failed: those parts then get COORDINATOR_NOT_AVAILABLE). parts must stay valid until
  * then. */
-int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id,
-                    rn_kstr member_id, rn_kstr group_instance_id, rn_group_commit_part *parts,
-                    int n, rn_group_done_cb cb, void *arg);
+int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id, rn_kstr member_id,
+                    rn_kstr group_instance_id, rn_group_commit_part *parts, int n,
+                    rn_group_done_cb cb, void *arg);
 
 /* The committed offset of (group, topic, partition): returns 1 and fills the outputs, or
  * returns 0 (offset -1, leader_epoch -1, metadata "") when nothing is committed. */
@@ -320,11 +319,9 @@ int rn_group_offset_get(rn_group_coord *c, rn_kstr group_id, rn_kstr topic, int3
                         size_t *metadata_len);
 
 /* Calls cb for every committed offset of the group, by topic then partition. */
-typedef void (*rn_group_offset_cb)(void *arg, const char *topic, int32_t partition,
-                                   int64_t offset, int32_t leader_epoch, const char *metadata,
-                                   size_t metadata_len);
-void rn_group_offsets_each(rn_group_coord *c, rn_kstr group_id, rn_group_offset_cb cb,
-                           void *arg);
+typedef void (*rn_group_offset_cb)(void *arg, const char *topic, int32_t partition, int64_t offset,
+                                   int32_t leader_epoch, const char *metadata, size_t metadata_len);
+void rn_group_offsets_each(rn_group_coord *c, rn_kstr group_id, rn_group_offset_cb cb, void *arg);
 
 typedef struct rn_group_offset_del_part {
     rn_kstr topic;

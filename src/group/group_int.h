@@ -42,8 +42,8 @@ typedef struct gmember {
     int pending_sync;  /* must still send SyncGroup for this generation */
     int is_new;        /* joined, no generation yet: bounded by new_member_join_timeout */
     rn_group_waiter *join_w, *sync_w; /* parked requests, or NULL */
-    int64_t hb_deadline; /* mono ms: session expiry */
-    struct gmember *next; /* in join order: the head is the oldest member */
+    int64_t hb_deadline;              /* mono ms: session expiry */
+    struct gmember *next;             /* in join order: the head is the oldest member */
 } gmember;
 
 typedef struct gpending {
@@ -69,7 +69,7 @@ typedef struct gtopic {
 typedef struct group {
     char *id;
     rn_group_state state;
-    int64_t state_ts; /* wall ms: entered the current state (Empty: empty since) */
+    int64_t state_ts;    /* wall ms: entered the current state (Empty: empty since) */
     char *protocol_type; /* NULL: none yet (standalone commits) */
     char *protocol_name; /* NULL unless CompletingRebalance or Stable */
     int32_t generation;
@@ -138,8 +138,7 @@ void rn_group__store_record(rn_group_coord *c, group *g);
 
 /* Member validation shared with OffsetCommit: NONE, UNKNOWN_MEMBER_ID or
  * FENCED_INSTANCE_ID. */
-int16_t rn_group__validate_member(group *g, rn_kstr member_id, rn_kstr instance_id,
-                                  gmember **out);
+int16_t rn_group__validate_member(group *g, rn_kstr member_id, rn_kstr instance_id, gmember **out);
 /* The session timer of m restarts now. */
 void rn_group__touch(rn_group_coord *c, gmember *m);
 

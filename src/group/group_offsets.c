@@ -23,8 +23,7 @@ static int kcmp(const char *s, const char *p, size_t n)
 {
     size_t sl = strlen(s);
     int c = memcmp(s, p, sl < n ? sl : n);
-    if (c)
-        return c;
+    if (c) return c;
     return sl < n ? -1 : sl > n ? 1 : 0;
 }
 
@@ -35,8 +34,7 @@ static int topic_find(const group *g, const char *p, size_t n)
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         int c = kcmp(g->topics[mid].name, p, n);
-        if (c == 0)
-            return mid;
+        if (c == 0) return mid;
         if (c < 0)
             lo = mid + 1;
         else
@@ -50,8 +48,7 @@ static int part_find(const gtopic *t, int32_t partition)
     int lo = 0, hi = t->n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (t->parts[mid].partition == partition)
-            return mid;
+        if (t->parts[mid].partition == partition) return mid;
         if (t->parts[mid].partition < partition)
             lo = mid + 1;
         else
@@ -82,10 +79,8 @@ int rn_group__offset_put(group *g, const char *topic, size_t topic_len, int32_t 
                          size_t metadata_len, int64_t commit_ts)
 {
     char *md = malloc(metadata_len + 1);
-    if (!md)
-        return RN_ENOMEM;
-    if (metadata_len)
-        memcpy(md, metadata, metadata_len);
+    if (!md) return RN_ENOMEM;
+    if (metadata_len) memcpy(md, metadata, metadata_len);
     md[metadata_len] = '\0';
     int ti = topic_find(g, topic, topic_len);
     if (ti < 0) {
@@ -136,38 +131,32 @@ int rn_group__offset_put(group *g, const char *topic, size_t topic_len, int32_t 
     p->metadata = md;
     p->metadata_len = metadata_len;
     p->commit_ts = commit_ts;
-    if (commit_ts > g->last_commit_ts)
-        g->last_commit_ts = commit_ts;
+    if (commit_ts > g->last_commit_ts) g->last_commit_ts = commit_ts;
     return RN_OK;
 }
 
 static void offset_del(group *g, const char *topic, size_t topic_len, int32_t partition)
 {
     int ti = topic_find(g, topic, topic_len);
-    if (ti < 0)
-        return;
+    if (ti < 0) return;
     gtopic *t = &g->topics[ti];
     int pi = part_find(t, partition);
-    if (pi < 0)
-        return;
+    if (pi < 0) return;
     free(t->parts[pi].metadata);
     memmove(&t->parts[pi], &t->parts[pi + 1], (size_t)(t->n - pi - 1) * sizeof(gpart));
     t->n--;
     if (t->n == 0) {
         topic_fini(t);
-        memmove(&g->topics[ti], &g->topics[ti + 1],
-                (size_t)(g->ntopics - ti - 1) * sizeof(gtopic));
+        memmove(&g->topics[ti], &g->topics[ti + 1], (size_t)(g->ntopics - ti - 1) * sizeof(gtopic));
         g->ntopics--;
     }
 }
 
 static const gpart *offset_lookup(const group *g, rn_kstr topic, int32_t partition)
 {
-    if (topic.len < 0)
-        return NULL;
+    if (topic.len < 0) return NULL;
     int ti = topic_find(g, topic.p, (size_t)topic.len);
-    if (ti < 0)
-        return NULL;
+    if (ti < 0) return NULL;
     int pi = part_find(&g->topics[ti], partition);
     return pi < 0 ? NULL : &g->topics[ti].parts[pi];
 }
@@ -183,10 +172,8 @@ static char *ctopic(rn_kstr t, char *buf, size_t buflen)
 {
     size_t n = (size_t)t.len;
     char *s = n < buflen ? buf : malloc(n + 1);
-    if (!s)
-        return NULL;
-    if (n)
-        memcpy(s, t.p, n);
+    if (!s) return NULL;
+    if (n) memcpy(s, t.p, n);
     s[n] = '\0';
     return s;
 }
@@ -196,8 +183,7 @@ static char *ctopic(rn_kstr t, char *buf, size_t buflen)
 void rn_group__store_record(rn_group_coord *c, group *g)
 {
     rn_offsets_batch *b = rn_offsets_batch_new();
-    if (!b || rn_offsets_batch_put_group(b, g->id, g->protocol_type, g->generation,
-                                         g->state_ts)) {
+    if (!b || rn_offsets_batch_put_group(b, g->id, g->protocol_type, g->generation, g->state_ts)) {
         rn_offsets_batch_free(b);
         return; /* only the generation's monotonicity across restarts suffers */
     }
@@ -222,8 +208,7 @@ static void commit_done(void *arg, int status)
     commit_ctx *x = arg;
     group *g = x->g;
     for (int i = 0; i < x->n; i++) {
-        if (!x->queued[i])
-            continue;
+        if (!x->queued[i]) continue;
         rn_group_commit_part *p = &x->parts[i];
         if (status) {
             p->error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
@@ -231,8 +216,8 @@ static void commit_done(void *arg, int status)
         }
         if (!g->dead) {
             size_t ml = p->metadata.len > 0 ? (size_t)p->metadata.len : 0;
-            if (rn_group__offset_put(g, p->topic.p, (size_t)p->topic.len, p->partition,
-                                     p->offset, p->leader_epoch, p->metadata.p, ml, x->ts))
+            if (rn_group__offset_put(g, p->topic.p, (size_t)p->topic.len, p->partition, p->offset,
+                                     p->leader_epoch, p->metadata.p, ml, x->ts))
                 RN_ERROR("group %s: out of memory caching a committed offset", g->id);
         }
     }
@@ -247,13 +232,12 @@ static void commit_done(void *arg, int status)
 static void fill_errors(rn_group_commit_part *parts, int n, int16_t e)
 {
     for (int i = 0; i < n; i++)
-        if (parts[i].error == RN_GERR_NONE)
-            parts[i].error = e;
+        if (parts[i].error == RN_GERR_NONE) parts[i].error = e;
 }
 
-int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id,
-                    rn_kstr member_id, rn_kstr group_instance_id, rn_group_commit_part *parts,
-                    int n, rn_group_done_cb cb, void *arg)
+int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id, rn_kstr member_id,
+                    rn_kstr group_instance_id, rn_group_commit_part *parts, int n,
+                    rn_group_done_cb cb, void *arg)
 {
     if (group_id.len < 0 || (group_id.len > 0 && memchr(group_id.p, '\0', (size_t)group_id.len))) {
         fill_errors(parts, n, RN_GERR_INVALID_GROUP_ID);
@@ -277,19 +261,16 @@ int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id,
     int16_t e = RN_GERR_NONE;
     if (generation_id >= 0 || member_id.len > 0 || group_instance_id.len >= 0) {
         e = rn_group__validate_member(g, member_id, group_instance_id, &m);
-        if (!e && generation_id != g->generation)
-            e = RN_GERR_ILLEGAL_GENERATION;
+        if (!e && generation_id != g->generation) e = RN_GERR_ILLEGAL_GENERATION;
     } else if (g->state != RN_GROUP_EMPTY) {
         e = RN_GERR_UNKNOWN_MEMBER_ID; /* only members commit to an active group */
     }
-    if (!e && g->state == RN_GROUP_COMPLETING_REBALANCE)
-        e = RN_GERR_REBALANCE_IN_PROGRESS;
+    if (!e && g->state == RN_GROUP_COMPLETING_REBALANCE) e = RN_GERR_REBALANCE_IN_PROGRESS;
     if (e) {
         fill_errors(parts, n, e);
         return 0;
     }
-    if (m)
-        rn_group__touch(c, m); /* Stable or PreparingRebalance: a commit is a heartbeat */
+    if (m) rn_group__touch(c, m); /* Stable or PreparingRebalance: a commit is a heartbeat */
 
     commit_ctx *x = calloc(1, sizeof *x);
     uint8_t *queued = calloc((size_t)(n > 0 ? n : 1), 1);
@@ -305,8 +286,7 @@ int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id,
     int nq = 0;
     for (int i = 0; i < n; i++) {
         rn_group_commit_part *p = &parts[i];
-        if (p->error)
-            continue;
+        if (p->error) continue;
         if (!topic_ok(p->topic)) {
             p->error = RN_GERR_UNKNOWN_TOPIC_OR_PARTITION;
             continue;
@@ -322,8 +302,7 @@ int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id,
                              p->metadata.len >= 0 ? p->metadata.p : NULL,
                              p->metadata.len > 0 ? (size_t)p->metadata.len : 0, ts)
                        : RN_ENOMEM;
-        if (topic != tb)
-            free(topic);
+        if (topic != tb) free(topic);
         if (rc) {
             p->error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
             continue;
@@ -337,14 +316,13 @@ int rn_group_commit(rn_group_coord *c, rn_kstr group_id, int32_t generation_id,
         rn_offsets_batch_free(b);
         return 0;
     }
-    *x = (commit_ctx){.c = c, .g = g, .parts = parts, .queued = queued, .n = n, .ts = ts,
-                      .cb = cb, .arg = arg};
+    *x = (commit_ctx){
+        .c = c, .g = g, .parts = parts, .queued = queued, .n = n, .ts = ts, .cb = cb, .arg = arg};
     g->inflight++;
     if (rn_offsets_submit(c->store, b, commit_done, x)) {
         g->inflight--;
         for (int i = 0; i < n; i++)
-            if (queued[i])
-                parts[i].error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
+            if (queued[i]) parts[i].error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
         free(x);
         free(queued);
         return 0;
@@ -364,8 +342,7 @@ int rn_group_offset_get(rn_group_coord *c, rn_kstr group_id, rn_kstr topic, int3
     *metadata_len = 0;
     group *g = rn_group__find(c, group_id);
     const gpart *p = g ? offset_lookup(g, topic, partition) : NULL;
-    if (!p)
-        return 0;
+    if (!p) return 0;
     *offset = p->offset;
     *leader_epoch = p->leader_epoch;
     *metadata = p->metadata;
@@ -373,12 +350,10 @@ int rn_group_offset_get(rn_group_coord *c, rn_kstr group_id, rn_kstr topic, int3
     return 1;
 }
 
-void rn_group_offsets_each(rn_group_coord *c, rn_kstr group_id, rn_group_offset_cb cb,
-                           void *arg)
+void rn_group_offsets_each(rn_group_coord *c, rn_kstr group_id, rn_group_offset_cb cb, void *arg)
 {
     group *g = rn_group__find(c, group_id);
-    if (!g)
-        return;
+    if (!g) return;
     for (int i = 0; i < g->ntopics; i++) {
         const gtopic *t = &g->topics[i];
         for (int j = 0; j < t->n; j++) {
@@ -406,8 +381,7 @@ static void offset_delete_done(void *arg, int status)
     del_ctx *x = arg;
     group *g = x->g;
     for (int i = 0; i < x->n; i++) {
-        if (!x->queued[i])
-            continue;
+        if (!x->queued[i]) continue;
         rn_group_offset_del_part *p = &x->parts[i];
         if (status)
             p->error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
@@ -424,11 +398,9 @@ static void offset_delete_done(void *arg, int status)
 
 static int subscribed(const group *g, rn_kstr topic)
 {
-    if (!g->subs_known)
-        return 1;
+    if (!g->subs_known) return 1;
     for (int i = 0; i < g->nsubs; i++)
-        if (!kcmp(g->subs[i], topic.p, (size_t)topic.len))
-            return 1;
+        if (!kcmp(g->subs[i], topic.p, (size_t)topic.len)) return 1;
     return 0;
 }
 
@@ -443,8 +415,8 @@ int rn_group_offset_delete(rn_group_coord *c, rn_kstr group_id, rn_group_offset_
     }
     /* Kafka's handleDeleteOffsets: a group with members keeps the offsets of the topics it
      * consumes; an Empty (or non-consumer) group may delete anything. */
-    int active = g->state != RN_GROUP_EMPTY && g->protocol_type &&
-                 !strcmp(g->protocol_type, "consumer");
+    int active =
+        g->state != RN_GROUP_EMPTY && g->protocol_type && !strcmp(g->protocol_type, "consumer");
     del_ctx *x = calloc(1, sizeof *x);
     uint8_t *queued = calloc((size_t)(n > 0 ? n : 1), 1);
     rn_offsets_batch *b = rn_offsets_batch_new();
@@ -458,21 +430,17 @@ int rn_group_offset_delete(rn_group_coord *c, rn_kstr group_id, rn_group_offset_
     int nq = 0;
     for (int i = 0; i < n; i++) {
         rn_group_offset_del_part *p = &parts[i];
-        if (p->error)
-            continue;
-        if (!topic_ok(p->topic))
-            continue; /* nothing committed under such a name */
+        if (p->error) continue;
+        if (!topic_ok(p->topic)) continue; /* nothing committed under such a name */
         if (active && subscribed(g, p->topic)) {
             p->error = RN_GERR_GROUP_SUBSCRIBED_TO_TOPIC;
             continue;
         }
-        if (!offset_lookup(g, p->topic, p->partition))
-            continue;
+        if (!offset_lookup(g, p->topic, p->partition)) continue;
         char tb[256];
         char *topic = ctopic(p->topic, tb, sizeof tb);
         int rc = topic ? rn_offsets_batch_del_offset(b, g->id, topic, p->partition) : RN_ENOMEM;
-        if (topic != tb)
-            free(topic);
+        if (topic != tb) free(topic);
         if (rc) {
             p->error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
             continue;
@@ -491,8 +459,7 @@ int rn_group_offset_delete(rn_group_coord *c, rn_kstr group_id, rn_group_offset_
     if (rn_offsets_submit(c->store, b, offset_delete_done, x)) {
         g->inflight--;
         for (int i = 0; i < n; i++)
-            if (queued[i])
-                parts[i].error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
+            if (queued[i]) parts[i].error = RN_GERR_COORDINATOR_NOT_AVAILABLE;
         free(x);
         free(queued);
         return 0;
@@ -515,8 +482,7 @@ static void delete_groups_done(void *arg, int status)
     delg_ctx *x = arg;
     if (status)
         for (int i = 0; i < x->n; i++)
-            if (x->queued[i])
-                x->errors[i] = RN_GERR_COORDINATOR_NOT_AVAILABLE;
+            if (x->queued[i]) x->errors[i] = RN_GERR_COORDINATOR_NOT_AVAILABLE;
     rn_group_done_cb cb = x->cb;
     void *cbarg = x->arg;
     free(x->queued);
@@ -568,8 +534,7 @@ int rn_group_delete(rn_group_coord *c, const rn_kstr *ids, int16_t *errors, int 
     *x = (delg_ctx){.errors = errors, .queued = queued, .n = n, .cb = cb, .arg = arg};
     if (rn_offsets_submit(c->store, b, delete_groups_done, x)) {
         for (int i = 0; i < n; i++)
-            if (queued[i])
-                errors[i] = RN_GERR_COORDINATOR_NOT_AVAILABLE;
+            if (queued[i]) errors[i] = RN_GERR_COORDINATOR_NOT_AVAILABLE;
         free(x);
         free(queued);
         return 0;
@@ -587,16 +552,13 @@ void rn_group__retention(rn_group_coord *c)
     int nexp = 0, cap = 0;
     for (size_t b = 0; b < c->nbuckets; b++)
         for (group *g = c->buckets[b]; g; g = g->hnext) {
-            if (g->state != RN_GROUP_EMPTY || g->inflight > 0)
-                continue;
+            if (g->state != RN_GROUP_EMPTY || g->inflight > 0) continue;
             int64_t last = g->state_ts > g->last_commit_ts ? g->state_ts : g->last_commit_ts;
-            if (now - last < keep)
-                continue;
+            if (now - last < keep) continue;
             if (nexp == cap) {
                 int ncap = cap ? cap * 2 : 16;
                 group **ne = realloc(expired, (size_t)ncap * sizeof *ne);
-                if (!ne)
-                    break;
+                if (!ne) break;
                 expired = ne;
                 cap = ncap;
             }
@@ -630,17 +592,14 @@ static int load_group(void *arg, const char *group_id, const char *protocol_type
 {
     rn_group_coord *c = arg;
     group *g = rn_group__find_c(c, group_id);
-    if (!g)
-        g = rn_group__create(c, group_id, strlen(group_id), generation);
-    if (!g)
-        return RN_ENOMEM;
+    if (!g) g = rn_group__create(c, group_id, strlen(group_id), generation);
+    if (!g) return RN_ENOMEM;
     g->generation = generation;
     g->state_ts = state_ts_ms;
     if (protocol_type) {
         free(g->protocol_type);
         g->protocol_type = strdup(protocol_type);
-        if (!g->protocol_type)
-            return RN_ENOMEM;
+        if (!g->protocol_type) return RN_ENOMEM;
     }
     return RN_OK;
 }
@@ -655,12 +614,11 @@ static int load_offset(void *arg, const char *group_id, const char *topic, int32
         /* Offsets of a group without a record (standalone commits): Empty since its last
          * commit. */
         g = rn_group__create(c, group_id, strlen(group_id), 0);
-        if (!g)
-            return RN_ENOMEM;
+        if (!g) return RN_ENOMEM;
         g->state_ts = commit_ts_ms;
     }
-    return rn_group__offset_put(g, topic, strlen(topic), partition, offset, leader_epoch,
-                                metadata, metadata_len, commit_ts_ms);
+    return rn_group__offset_put(g, topic, strlen(topic), partition, offset, leader_epoch, metadata,
+                                metadata_len, commit_ts_ms);
 }
 
 int rn_group__load(rn_group_coord *c, rn_err *err)

@@ -112,8 +112,7 @@ static void db_close(rn_offsets *s)
 int rn_offsets_open(const char *path, uv_loop_t *loop, rn_offsets **out, rn_err *err)
 {
     rn_offsets *s = calloc(1, sizeof *s);
-    if (!s)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!s) return rn_err_set(err, RN_ENOMEM, "out of memory");
     snprintf(s->path, sizeof s->path, "%s", path);
     s->loop = loop;
     uv_mutex_init(&s->mu);
@@ -138,8 +137,7 @@ int rn_offsets_open(const char *path, uv_loop_t *loop, rn_offsets **out, rn_err 
                   "  metadata TEXT NOT NULL, commit_ts INTEGER NOT NULL,"
                   "  PRIMARY KEY(group_id, topic, partition)) WITHOUT ROWID;",
                   err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
             rc = rn_err_set(err, RN_EIO, "%s: prepare: %s", path, sqlite3_errmsg(s->db));
@@ -169,8 +167,7 @@ int rn_offsets_load(rn_offsets *s, const rn_offsets_loader *l, rn_err *err)
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *gid = (const char *)sqlite3_column_text(st, 0);
         const char *pt = (const char *)sqlite3_column_text(st, 1);
-        if (!gid)
-            continue;
+        if (!gid) continue;
         if (l->group && (rc = l->group(l->arg, gid, pt, sqlite3_column_int(st, 2),
                                        sqlite3_column_int64(st, 3)))) {
             rn_err_set(err, rc, "%s: loading group %s failed", s->path, gid);
@@ -180,8 +177,7 @@ int rn_offsets_load(rn_offsets *s, const rn_offsets_loader *l, rn_err *err)
     if (rc == RN_OK && step != SQLITE_DONE)
         rc = rn_err_set(err, RN_EIO, "%s: load groups: %s", s->path, sqlite3_errmsg(s->db));
     sqlite3_finalize(st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT group_id, topic, partition, committed_offset, leader_epoch,"
                            " metadata, commit_ts FROM offsets ORDER BY group_id, topic, partition",
@@ -192,12 +188,10 @@ int rn_offsets_load(rn_offsets *s, const rn_offsets_loader *l, rn_err *err)
         const char *topic = (const char *)sqlite3_column_text(st, 1);
         const char *md = (const char *)sqlite3_column_text(st, 5);
         size_t mdlen = md ? (size_t)sqlite3_column_bytes(st, 5) : 0;
-        if (!gid || !topic)
-            continue;
-        if (l->offset &&
-            (rc = l->offset(l->arg, gid, topic, sqlite3_column_int(st, 2),
-                            sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4),
-                            md ? md : "", mdlen, sqlite3_column_int64(st, 6)))) {
+        if (!gid || !topic) continue;
+        if (l->offset && (rc = l->offset(l->arg, gid, topic, sqlite3_column_int(st, 2),
+                                         sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4),
+                                         md ? md : "", mdlen, sqlite3_column_int64(st, 6)))) {
             rn_err_set(err, rc, "%s: loading offsets of group %s failed", s->path, gid);
             break;
         }
@@ -225,8 +219,7 @@ static void op_fini(op *o)
 
 void rn_offsets_batch_free(rn_offsets_batch *b)
 {
-    if (!b)
-        return;
+    if (!b) return;
     for (int i = 0; i < b->n; i++)
         op_fini(&b->ops[i]);
     free(b->ops);
@@ -242,8 +235,7 @@ static char *dup_n(const char *s, size_t n)
 {
     char *d = malloc(n + 1);
     if (d) {
-        if (n)
-            memcpy(d, s, n);
+        if (n) memcpy(d, s, n);
         d[n] = '\0';
     }
     return d;
@@ -274,8 +266,11 @@ int rn_offsets_batch_put_offset(rn_offsets_batch *b, const char *group_id, const
                                 int32_t partition, int64_t offset, int32_t leader_epoch,
                                 const char *metadata, size_t metadata_len, int64_t commit_ts_ms)
 {
-    op o = {.kind = OP_PUT_OFFSET, .partition = partition, .offset = offset,
-            .leader_epoch = leader_epoch, .ts = commit_ts_ms};
+    op o = {.kind = OP_PUT_OFFSET,
+            .partition = partition,
+            .offset = offset,
+            .leader_epoch = leader_epoch,
+            .ts = commit_ts_ms};
     o.group_id = strdup(group_id);
     o.topic = strdup(topic);
     o.metadata = metadata ? dup_n(metadata, metadata_len) : dup_n("", 0);
@@ -292,9 +287,8 @@ int rn_offsets_batch_del_offset(rn_offsets_batch *b, const char *group_id, const
     return push(b, &o, o.group_id && o.topic);
 }
 
-int rn_offsets_batch_put_group(rn_offsets_batch *b, const char *group_id,
-                               const char *protocol_type, int32_t generation,
-                               int64_t state_ts_ms)
+int rn_offsets_batch_put_group(rn_offsets_batch *b, const char *group_id, const char *protocol_type,
+                               int32_t generation, int64_t state_ts_ms)
 {
     op o = {.kind = OP_PUT_GROUP, .generation = generation, .ts = state_ts_ms};
     o.group_id = strdup(group_id);
@@ -353,8 +347,7 @@ static int apply_op(rn_offsets *s, const op *o)
     case OP_DEL_GROUP:
         st = s->st[ST_DEL_GROUP_OFFSETS];
         sqlite3_bind_text(st, 1, o->group_id, -1, SQLITE_STATIC);
-        if (step_done(st))
-            return -1;
+        if (step_done(st)) return -1;
         st = s->st[ST_DEL_GROUP];
         sqlite3_bind_text(st, 1, o->group_id, -1, SQLITE_STATIC);
         return step_done(st);
@@ -395,8 +388,7 @@ static void writer_main(void *arg)
     for (;;) {
         while (!s->stop && !s->pend_head)
             uv_cond_wait(&s->work_cv, &s->mu);
-        if (!s->pend_head)
-            break; /* stop requested and nothing left */
+        if (!s->pend_head) break; /* stop requested and nothing left */
         rn_offsets_batch *list = s->pend_head, *tail = s->pend_tail;
         s->pend_head = s->pend_tail = NULL;
         int fail = 0;
@@ -420,8 +412,7 @@ static void writer_main(void *arg)
         s->done_tail = tail;
         s->stats.transactions++;
         s->stats.batches += n;
-        if (status)
-            s->stats.failed += n;
+        if (status) s->stats.failed += n;
         s->in_txn = 0;
         uv_cond_broadcast(&s->idle_cv);
         uv_mutex_unlock(&s->mu);
@@ -434,8 +425,7 @@ static void writer_main(void *arg)
 /* Keeps the async handle referenced exactly while callbacks are owed. */
 static void update_ref(rn_offsets *s)
 {
-    if (!s->async_inited || s->closing)
-        return;
+    if (!s->async_inited || s->closing) return;
     if (s->outstanding)
         uv_ref((uv_handle_t *)&s->async);
     else
@@ -454,8 +444,7 @@ static void run_completions(rn_offsets *s)
         rn_offsets_batch *b = list;
         list = b->next;
         s->outstanding--;
-        if (b->cb)
-            b->cb(b->arg, b->status);
+        if (b->cb) b->cb(b->arg, b->status);
         rn_offsets_batch_free(b);
     }
     update_ref(s);
@@ -469,8 +458,7 @@ static void on_async(uv_async_t *h)
 int rn_offsets_start(rn_offsets *s, rn_err *err)
 {
     int rc = uv_async_init(s->loop, &s->async, on_async);
-    if (rc)
-        return rn_err_set(err, RN_EIO, "group: uv_async_init: %s", uv_strerror(rc));
+    if (rc) return rn_err_set(err, RN_EIO, "group: uv_async_init: %s", uv_strerror(rc));
     s->async_inited = 1;
     s->async.data = s;
     uv_unref((uv_handle_t *)&s->async);
@@ -512,8 +500,7 @@ static void async_closed(uv_handle_t *h)
 
 void rn_offsets_close(rn_offsets *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     if (s->thread_started) {
         uv_mutex_lock(&s->mu);
         s->stop = 1;

@@ -75,9 +75,8 @@ int rn_offsets_batch_put_offset(rn_offsets_batch *b, const char *group_id, const
 int rn_offsets_batch_del_offset(rn_offsets_batch *b, const char *group_id, const char *topic,
                                 int32_t partition);
 /* Adds "store the group record" (insert or replace). protocol_type may be NULL. */
-int rn_offsets_batch_put_group(rn_offsets_batch *b, const char *group_id,
-                               const char *protocol_type, int32_t generation,
-                               int64_t state_ts_ms);
+int rn_offsets_batch_put_group(rn_offsets_batch *b, const char *group_id, const char *protocol_type,
+                               int32_t generation, int64_t state_ts_ms);
 /* Adds "delete the group record and every committed offset of the group". */
 int rn_offsets_batch_del_group(rn_offsets_batch *b, const char *group_id);
 

@@ -25,15 +25,13 @@ static const char *client_host(rn_kreq *req)
     const char *peer = rn_kreq_peer(req);
     size_t n = strlen(peer);
     const char *colon = strrchr(peer, ':');
-    if (colon && peer[0] != '(')
-        n = (size_t)(colon - peer);
+    if (colon && peer[0] != '(') n = (size_t)(colon - peer);
     if (n >= 2 && peer[0] == '[' && peer[n - 1] == ']') {
         peer++;
         n -= 2;
     }
     char *s = rn_arena_alloc(&req->arena, n + 2);
-    if (!s)
-        return "";
+    if (!s) return "";
     s[0] = '/';
     memcpy(s + 1, peer, n);
     s[n + 1] = '\0';
@@ -56,8 +54,8 @@ static void join_done(rn_group_waiter *w, const rn_group_join_result *r)
     rs.generation_id = r->generation_id;
     rs.protocol_type = r->protocol_type ? kc(r->protocol_type) : RN_KSTR_NULL;
     /* Before v7 the name is not nullable: Kafka sends "" (GroupCoordinator.NoProtocol). */
-    rs.protocol_name = r->protocol_name ? kc(r->protocol_name)
-                                        : (req->api_version >= 7 ? RN_KSTR_NULL : kc(""));
+    rs.protocol_name =
+        r->protocol_name ? kc(r->protocol_name) : (req->api_version >= 7 ? RN_KSTR_NULL : kc(""));
     rs.leader = kc(r->leader_id ? r->leader_id : "");
     rs.member_id = kc(r->member_id ? r->member_id : "");
     rs.members.n = 0;
@@ -73,8 +71,8 @@ static void join_done(rn_group_waiter *w, const rn_group_join_result *r)
                 m->group_instance_id = r->members[i].group_instance_id
                                            ? kc(r->members[i].group_instance_id)
                                            : RN_KSTR_NULL;
-                m->metadata = (rn_kbytes){r->members[i].metadata,
-                                          (int32_t)r->members[i].metadata_len};
+                m->metadata =
+                    (rn_kbytes){r->members[i].metadata, (int32_t)r->members[i].metadata_len};
             }
         }
     }
@@ -192,8 +190,8 @@ void rn_kafka_handle_heartbeat(rn_kreq *req)
     }
     rn_kmsg_heartbeat_response rs;
     rn_kmsg_heartbeat_response_init(&rs);
-    rs.error_code = rn_group_heartbeat(rn_kreq_broker(req)->groups, rq.group_id,
-                                       rq.generation_id, rq.member_id, rq.group_instance_id);
+    rs.error_code = rn_group_heartbeat(rn_kreq_broker(req)->groups, rq.group_id, rq.generation_id,
+                                       rq.member_id, rq.group_instance_id);
     rn_kmsg_heartbeat_response_encode(&req->resp, req->api_version, &rs);
     rn_kreq_respond(req);
 }
@@ -230,8 +228,8 @@ void rn_kafka_handle_leave_group(rn_kreq *req)
     rs.error_code = top;
     if (req->api_version >= 3) {
         rs.members.n = top ? 0 : n;
-        rs.members.items = rn_arena_alloc(&req->arena, (size_t)(n ? n : 1) *
-                                                           sizeof *rs.members.items);
+        rs.members.items =
+            rn_arena_alloc(&req->arena, (size_t)(n ? n : 1) * sizeof *rs.members.items);
         if (!rs.members.items) {
             rn_kreq_fail(req, "out of memory");
             return;
@@ -297,15 +295,14 @@ void rn_kafka_handle_describe_groups(rn_kreq *req)
             rn_kmsg_describe_groups_response_described_group_member *dm = &dg->members.items[j];
             rn_kmsg_describe_groups_response_described_group_member_init(dm);
             dm->member_id = kc(mi->member_id);
-            dm->group_instance_id = mi->group_instance_id ? kc(mi->group_instance_id)
-                                                          : RN_KSTR_NULL;
+            dm->group_instance_id =
+                mi->group_instance_id ? kc(mi->group_instance_id) : RN_KSTR_NULL;
             dm->client_id = kc(mi->client_id);
             dm->client_host = kc(mi->client_host);
             dm->member_metadata = (rn_kbytes){mi->metadata ? mi->metadata : (const uint8_t *)"",
                                               (int32_t)mi->metadata_len};
-            dm->member_assignment =
-                (rn_kbytes){mi->assignment ? mi->assignment : (const uint8_t *)"",
-                            (int32_t)mi->assignment_len};
+            dm->member_assignment = (rn_kbytes){
+                mi->assignment ? mi->assignment : (const uint8_t *)"", (int32_t)mi->assignment_len};
         }
     }
     rn_kmsg_describe_groups_response_encode(&req->resp, req->api_version, &rs);
@@ -325,8 +322,7 @@ static void list_one(void *arg, const char *group_id, const char *protocol_type,
                      rn_group_state state)
 {
     list_acc *a = arg;
-    if (a->oom)
-        return;
+    if (a->oom) return;
     if (a->n == a->cap) {
         int cap = a->cap ? a->cap * 2 : 16;
         rn_kmsg_list_groups_response_listed_group *ni =
@@ -335,8 +331,7 @@ static void list_one(void *arg, const char *group_id, const char *protocol_type,
             a->oom = 1;
             return;
         }
-        if (a->n)
-            memcpy(ni, a->items, (size_t)a->n * sizeof *ni);
+        if (a->n) memcpy(ni, a->items, (size_t)a->n * sizeof *ni);
         a->items = ni;
         a->cap = cap;
     }

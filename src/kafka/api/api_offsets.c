@@ -17,8 +17,7 @@
 /* 1 if topic/partition exists on this broker. */
 static int partition_exists(rn_broker *b, rn_kstr topic, int32_t partition)
 {
-    if (topic.len <= 0)
-        return 0;
+    if (topic.len <= 0) return 0;
     rn_topic *t = rn_broker_topic(b, topic.p, (size_t)topic.len);
     return t && partition >= 0 && partition < t->npartitions;
 }
@@ -110,9 +109,9 @@ void rn_kafka_handle_offset_commit(rn_kreq *req)
         }
     }
     if (!rn_group_commit(b->groups, x->rq.group_id, x->rq.generation_id_or_member_epoch,
-                         x->rq.member_id, req->api_version >= 7 ? x->rq.group_instance_id
-                                                                : RN_KSTR_NULL,
-                         x->parts, x->n, commit_respond, x))
+                         x->rq.member_id,
+                         req->api_version >= 7 ? x->rq.group_instance_id : RN_KSTR_NULL, x->parts,
+                         x->n, commit_respond, x))
         commit_respond(x);
 }
 
@@ -132,8 +131,7 @@ static void fetch_all_one(void *arg, const char *topic, int32_t partition, int64
 {
     fetch_acc *a = arg;
     rn_arena *ar = &a->req->arena;
-    if (a->oom)
-        return;
+    if (a->oom) return;
     rn_kmsg_offset_fetch_response_offset_fetch_response_topic *t =
         a->nt ? &a->topics[a->nt - 1] : NULL;
     if (!t || !rn_kstr_eq(t->name, topic)) {
@@ -144,8 +142,7 @@ static void fetch_all_one(void *arg, const char *topic, int32_t partition, int64
                 a->oom = 1;
                 return;
             }
-            if (a->nt)
-                memcpy(ni, a->topics, (size_t)a->nt * sizeof *a->topics);
+            if (a->nt) memcpy(ni, a->topics, (size_t)a->nt * sizeof *a->topics);
             a->topics = ni;
             a->cap = cap;
         }
@@ -166,8 +163,7 @@ static void fetch_all_one(void *arg, const char *topic, int32_t partition, int64
             a->oom = 1;
             return;
         }
-        if (n)
-            memcpy(np, t->partitions.items, (size_t)n * sizeof *t->partitions.items);
+        if (n) memcpy(np, t->partitions.items, (size_t)n * sizeof *t->partitions.items);
         t->partitions.items = np;
     }
     rn_kmsg_offset_fetch_response_offset_fetch_response_partition *p = &t->partitions.items[n];
@@ -184,8 +180,7 @@ void rn_kafka_handle_offset_fetch(rn_kreq *req)
 {
     rn_kmsg_offset_fetch_request rq;
     rn_err err;
-    if (rn_kmsg_offset_fetch_request_decode(&req->body, req->api_version, &req->arena, &rq,
-                                            &err)) {
+    if (rn_kmsg_offset_fetch_request_decode(&req->body, req->api_version, &req->arena, &rq, &err)) {
         rn_kreq_fail(req, "%s", err.msg);
         return;
     }
@@ -213,8 +208,7 @@ void rn_kafka_handle_offset_fetch(rn_kreq *req)
             return;
         }
         for (int i = 0; i < nt; i++) {
-            const rn_kmsg_offset_fetch_request_offset_fetch_request_topic *t =
-                &rq.topics.items[i];
+            const rn_kmsg_offset_fetch_request_offset_fetch_request_topic *t = &rq.topics.items[i];
             rn_kmsg_offset_fetch_response_offset_fetch_response_topic *rt = &rs.topics.items[i];
             rn_kmsg_offset_fetch_response_offset_fetch_response_topic_init(rt);
             rt->name = t->name;
@@ -235,8 +229,7 @@ void rn_kafka_handle_offset_fetch(rn_kreq *req)
                 size_t mdlen;
                 /* Nothing committed: offset -1, metadata "", error NONE (Kafka). */
                 rn_group_offset_get(gc, rq.group_id, t->name, p->partition_index,
-                                    &p->committed_offset, &p->committed_leader_epoch, &md,
-                                    &mdlen);
+                                    &p->committed_offset, &p->committed_leader_epoch, &md, &mdlen);
                 p->metadata = (rn_kstr){md, (int32_t)mdlen};
                 p->error_code = RN_KERR_NONE;
             }
@@ -328,7 +321,7 @@ void rn_kafka_handle_offset_delete(rn_kreq *req)
                             : RN_KERR_UNKNOWN_TOPIC_OR_PARTITION;
         }
     }
-    if (!rn_group_offset_delete(b->groups, x->rq.group_id, x->parts, x->n, &x->top,
-                                odel_respond, x))
+    if (!rn_group_offset_delete(b->groups, x->rq.group_id, x->parts, x->n, &x->top, odel_respond,
+                                x))
         odel_respond(x);
 }
