@@ -15,5 +15,6 @@ int rn_cli_topics_main(int argc, char **argv);  /* runnel topics create|list|des
 int rn_cli_produce_main(int argc, char **argv); /* runnel produce TOPIC ... */
 int rn_cli_consume_main(int argc, char **argv); /* runnel consume TOPIC ... */
 int rn_cli_groups_main(int argc, char **argv);  /* runnel groups list|describe|... */
+int rn_cli_event_main(int argc, char **argv);   /* runnel event new|validate */
 
 #endif

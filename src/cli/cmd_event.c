@@ -1,0 +1,519 @@
+/*
+ * cli/cmd_event.c - `runnel event new|validate`: build a new envelope (the event
+ * structure of the guidelines) and check envelopes, with the same rules the broker
+ * enforces at the produce boundary (event/envelope.h, docs/events.md). No broker needed.
+ *
+ * Exit codes as every command: 0 ok, 1 failed (an invalid envelope, or one that would
+ * be), 2 usage error. Results go to stdout, errors to stderr.
+ * Layer: calls event/envelope.h, cli/client.h (usage-error helpers only) and jansson.
+ */
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "event/envelope.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD_NEW      "runnel event new"
+#define CMD_VALIDATE "runnel event validate"
+
+/* Long-only flags. */
+enum {
+    OPT_SUBJECT = 1000,
+    OPT_DATA,
+    OPT_SOURCE,
+    OPT_DATA_VERSION,
+    OPT_CAUSED_BY,
+    OPT_USER_ID,
+    OPT_UUID,
+    OPT_TIME,
+    OPT_PRETTY,
+    OPT_ALLOW_DOMAIN,
+    OPT_PAST_TENSE,
+    OPT_SCHEMA_REGISTRY,
+};
+
+#define DEFAULT_SOURCE "runnel-cli"
+
+static void event_usage(FILE *f)
+{
+    fputs("usage: runnel event SUBCOMMAND [ARGS]\n"
+          "\n"
+          "Builds and checks events in Runnel's envelope (eventId, eventType, eventTime,\n"
+          "source, subject, dataVersion, data, metadata), with the naming rules the\n"
+          "broker enforces (docs/events.md). No broker is needed.\n"
+          "\n"
+          "subcommands:\n"
+          "  new TYPE       print a new, valid envelope of type TYPE\n"
+          "  validate       check envelopes on stdin (JSON Lines), one verdict per line\n"
+          "\n"
+          "Run 'runnel event SUBCOMMAND --help' for its options.\n",
+          f);
+}
+
+static const char rules_help[] =
+    "      --allow-domain D           allow only these eventType domains (repeatable; D\n"
+    "                                 also admits its sub-domains D.x); default: any\n"
+    "      --past-tense VERB          accept VERB as a past-tense action (repeatable),\n"
+    "                                 beside the built-in -ed rule and irregular verbs\n"
+    "  -h, --help                     show this help\n";
+
+static void new_help(void)
+{
+    fputs("usage: runnel event new TYPE --subject S --data JSON [OPTIONS]\n"
+          "\n"
+          "Prints a new envelope of event type TYPE ({domain}.{action}.v{N}, e.g.\n"
+          "order.created.v1) on one line: a fresh eventId, eventTime now (UTC, ms),\n"
+          "dataVersion N.0, and metadata.correlationId / causationId carried over from\n"
+          "--caused-by (else correlationId = the new eventId).\n"
+          "\n"
+          "options:\n"
+          "      --subject S                the entity the event is about (required)\n"
+          "      --data JSON                the payload, a JSON object (required); @FILE\n"
+          "                                 reads it from FILE, - from stdin\n"
+          "      --source SRC               the producing service (default " DEFAULT_SOURCE ")\n"
+          "      --data-version V           MAJOR.MINOR of the data schema (default N.0;\n"
+          "                                 MAJOR must equal the type's vN)\n"
+          "      --caused-by EVENT_JSON     the causing event (an envelope, or a CloudEvent);\n"
+          "                                 @FILE and - as for --data\n"
+          "      --user-id U                metadata.userId\n"
+          "      --uuid v4|v7               eventId version (default v4; v7 is time-ordered)\n"
+          "      --time RFC3339             eventTime instead of now (stored as UTC)\n"
+          "      --pretty                   indent the JSON\n",
+          stdout);
+    fputs(rules_help, stdout);
+    fputs("\n"
+          "Exit 1 (with the errors) if the envelope would be invalid, e.g. a TYPE whose\n"
+          "action is not past tense: /eventType: \"order.create.v1\": action \"create\" is\n"
+          "not past tense.\n",
+          stdout);
+}
+
+static void validate_help(void)
+{
+    fputs("usage: runnel event validate [OPTIONS] < events.jsonl\n"
+          "\n"
+          "Reads envelopes from stdin, one JSON document per line (JSON Lines; blank\n"
+          "lines are skipped), and prints one verdict per line:\n"
+          "  ok EVENT_ID\n"
+          "  invalid line N: /path: message; /path: message\n"
+          "\n"
+          "options:\n"
+          "      --schema-registry URL      also validate data against the registry's\n"
+          "                                 schema (not supported yet: exits 1)\n",
+          stdout);
+    fputs(rules_help, stdout);
+    fputs("\n"
+          "Exit 0 if every envelope is valid, 1 if any is invalid (or stdin cannot be\n"
+          "read), 2 on a usage error. A count goes to stderr.\n",
+          stdout);
+}
+
+/* ------------------------------------------------------------------ shared helpers */
+
+/* Repeatable flag values, borrowed from argv. */
+typedef struct strv {
+    const char **v; /* from malloc */
+    size_t n, cap;
+} strv;
+
+static int strv_push(strv *s, const char *str)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        const char **v = realloc(s->v, cap * sizeof *v);
+        if (!v) return -1;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = str;
+    return 0;
+}
+
+/* Checks the naming-rule flags and points rules at them. Returns 0, or prints a usage
+ * error and returns -1. */
+static int make_rules(const char *cmd, const strv *domains, const strv *verbs,
+                      rn_event_rules *rules)
+{
+    rules->domains = domains->v;
+    rules->ndomains = domains->n;
+    rules->past_tense = verbs->v;
+    rules->npast_tense = verbs->n;
+    rn_err err;
+    if (rn_event_rules_check(rules, &err) != RN_OK) {
+        rn_cli_usage_error(cmd, "%s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Prints each error as "CMD: path: message" on stderr. */
+static void print_errors(const char *cmd, const rn_event_errors *errs)
+{
+    for (size_t i = 0; i < errs->n; i++)
+        fprintf(stderr, "%s: %s%s%s\n", cmd, errs->e[i].path, errs->e[i].path[0] ? ": " : "",
+                errs->e[i].msg);
+    if (errs->total > errs->n)
+        fprintf(stderr, "%s: ... and %zu more errors\n", cmd, errs->total - errs->n);
+}
+
+/* Reads all of f into a new buffer (from malloc, NUL-terminated). NULL on failure. */
+static char *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (ferror(f)) break;
+        if (feof(f)) {
+            buf[n] = '\0';
+            *len = n;
+            return buf;
+        }
+        if (cap - n - 1 == 0) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) break;
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    free(buf);
+    return NULL;
+}
+
+/* Parses a JSON flag value: literal JSON, @FILE, or - (stdin). Returns a new document,
+ * or NULL after printing a usage error. */
+static json_t *json_flag(const char *cmd, const char *flag, const char *arg)
+{
+    char *owned = NULL;
+    const char *text = arg;
+    size_t len = strlen(arg);
+    if (arg[0] == '@' || !strcmp(arg, "-")) {
+        FILE *f = !strcmp(arg, "-") ? stdin : fopen(arg + 1, "rb");
+        if (!f) {
+            rn_cli_usage_error(cmd, "%s %s: %s", flag, arg, strerror(errno));
+            return NULL;
+        }
+        owned = read_all(f, &len);
+        if (f != stdin) fclose(f);
+        if (!owned) {
+            rn_cli_usage_error(cmd, "%s %s: cannot read it", flag, arg);
+            return NULL;
+        }
+        text = owned;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    free(owned);
+    if (!j)
+        rn_cli_usage_error(cmd, "%s is not valid JSON: %s (column %d)", flag, jerr.text,
+                           jerr.column);
+    return j;
+}
+
+/* ------------------------------------------------------------------ new */
+
+static int event_new(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"subject", required_argument, NULL, OPT_SUBJECT},
+        {"data", required_argument, NULL, OPT_DATA},
+        {"source", required_argument, NULL, OPT_SOURCE},
+        {"data-version", required_argument, NULL, OPT_DATA_VERSION},
+        {"caused-by", required_argument, NULL, OPT_CAUSED_BY},
+        {"user-id", required_argument, NULL, OPT_USER_ID},
+        {"uuid", required_argument, NULL, OPT_UUID},
+        {"time", required_argument, NULL, OPT_TIME},
+        {"pretty", no_argument, NULL, OPT_PRETTY},
+        {"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
+        {"past-tense", required_argument, NULL, OPT_PAST_TENSE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *subject = NULL, *data_arg = NULL, *source = DEFAULT_SOURCE;
+    const char *data_version = NULL, *caused_by = NULL, *user_id = NULL, *time_arg = NULL;
+    int uuid_version = 4, pretty = 0, rc = RN_CLI_EXIT_USAGE;
+    strv domains = {0}, verbs = {0};
+    json_t *data = NULL, *cause_doc = NULL, *env = NULL;
+
+    optind = 0; /* glibc: full reset, as each subcommand parses its own argv */
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            new_help();
+            rc = RN_CLI_EXIT_OK;
+            goto out;
+        case OPT_SUBJECT:
+            subject = optarg;
+            break;
+        case OPT_DATA:
+            data_arg = optarg;
+            break;
+        case OPT_SOURCE:
+            source = optarg;
+            break;
+        case OPT_DATA_VERSION:
+            data_version = optarg;
+            break;
+        case OPT_CAUSED_BY:
+            caused_by = optarg;
+            break;
+        case OPT_USER_ID:
+            user_id = optarg;
+            break;
+        case OPT_UUID:
+            if (!strcmp(optarg, "v4") || !strcmp(optarg, "4")) {
+                uuid_version = 4;
+            } else if (!strcmp(optarg, "v7") || !strcmp(optarg, "7")) {
+                uuid_version = 7;
+            } else {
+                rn_cli_usage_error(CMD_NEW, "--uuid must be v4 or v7, got '%s'", optarg);
+                goto out;
+            }
+            break;
+        case OPT_TIME:
+            time_arg = optarg;
+            break;
+        case OPT_PRETTY:
+            pretty = 1;
+            break;
+        case OPT_ALLOW_DOMAIN:
+            if (strv_push(&domains, optarg)) goto oom;
+            break;
+        case OPT_PAST_TENSE:
+            if (strv_push(&verbs, optarg)) goto oom;
+            break;
+        default:
+            rc = rn_cli_getopt_error(CMD_NEW, argv, opt);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        rn_cli_usage_error(CMD_NEW, "missing the event TYPE, e.g. order.created.v1");
+        goto out;
+    }
+    if (optind + 1 < argc) {
+        rn_cli_usage_error(CMD_NEW, "expected one TYPE, got '%s' too", argv[optind + 1]);
+        goto out;
+    }
+    const char *type = argv[optind];
+    if (!subject) {
+        rn_cli_usage_error(CMD_NEW, "--subject is required");
+        goto out;
+    }
+    if (!data_arg) {
+        rn_cli_usage_error(CMD_NEW, "--data is required (a JSON object, e.g. '{}')");
+        goto out;
+    }
+    if (caused_by && !strcmp(caused_by, "-") && !strcmp(data_arg, "-")) {
+        rn_cli_usage_error(CMD_NEW, "--data and --caused-by cannot both read stdin");
+        goto out;
+    }
+    rn_event_rules rules;
+    if (make_rules(CMD_NEW, &domains, &verbs, &rules)) goto out;
+
+    int64_t time_ms = 0;
+    if (time_arg) {
+        const char *why;
+        if (rn_event_time_parse(time_arg, strlen(time_arg), &time_ms, &why) != RN_OK) {
+            rn_cli_usage_error(CMD_NEW, "--time '%s' %s", time_arg, why);
+            goto out;
+        }
+        if (time_ms == 0) time_ms = 1; /* 0 means "now" to rn_event_new; 1 ms off */
+    }
+    if (!(data = json_flag(CMD_NEW, "--data", data_arg))) goto out;
+
+    rn_event_errors errs;
+    rn_event_errors_init(&errs);
+    rn_event_cause cause;
+    if (caused_by) {
+        if (!(cause_doc = json_flag(CMD_NEW, "--caused-by", caused_by))) goto out;
+        if (rn_event_cause_from_json(cause_doc, &cause, &errs) != RN_OK) {
+            char text[1024];
+            rn_event_errors_format(&errs, text, sizeof text);
+            rn_cli_usage_error(CMD_NEW, "--caused-by: %s", text);
+            goto out;
+        }
+    }
+
+    rn_event_new_args a = {
+        .event_type = type,
+        .source = source,
+        .subject = subject,
+        .data = data,
+        .data_version = data_version,
+        .user_id = user_id,
+        .cause = caused_by ? &cause : NULL,
+        .uuid_version = uuid_version,
+        .time_ms = time_ms,
+    };
+    int r = rn_event_new(&a, &rules, &env, &errs);
+    if (r == RN_ENOMEM) goto oom;
+    if (r != RN_OK) {
+        print_errors(CMD_NEW, &errs);
+        rc = RN_CLI_EXIT_FAIL;
+        goto out;
+    }
+    size_t flags = rn_event_json_dump_flags(env, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    if (json_dumpf(env, stdout, flags) || fputc('\n', stdout) == EOF || fflush(stdout)) {
+        fprintf(stderr, "%s: cannot write stdout: %s\n", CMD_NEW, strerror(errno));
+        rc = RN_CLI_EXIT_FAIL;
+        goto out;
+    }
+    rc = RN_CLI_EXIT_OK;
+    goto out;
+oom:
+    fprintf(stderr, "%s: out of memory\n", CMD_NEW);
+    rc = RN_CLI_EXIT_FAIL;
+out:
+    json_decref(env);
+    json_decref(cause_doc);
+    json_decref(data);
+    free(domains.v);
+    free(verbs.v);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ validate */
+
+/* 1 if the line holds only blanks. */
+static int blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+    return 1;
+}
+
+static int event_validate(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"allow-domain", required_argument, NULL, OPT_ALLOW_DOMAIN},
+        {"past-tense", required_argument, NULL, OPT_PAST_TENSE},
+        {"schema-registry", required_argument, NULL, OPT_SCHEMA_REGISTRY},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    strv domains = {0}, verbs = {0};
+    const char *registry = NULL;
+    int rc = RN_CLI_EXIT_USAGE;
+    char *line = NULL;
+    size_t cap = 0;
+
+    optind = 0;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            validate_help();
+            rc = RN_CLI_EXIT_OK;
+            goto out;
+        case OPT_ALLOW_DOMAIN:
+            if (strv_push(&domains, optarg)) goto oom;
+            break;
+        case OPT_PAST_TENSE:
+            if (strv_push(&verbs, optarg)) goto oom;
+            break;
+        case OPT_SCHEMA_REGISTRY:
+            registry = optarg;
+            break;
+        default:
+            rc = rn_cli_getopt_error(CMD_VALIDATE, argv, opt);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        rn_cli_usage_error(CMD_VALIDATE, "unexpected argument '%s' (envelopes are read from stdin)",
+                           argv[optind]);
+        goto out;
+    }
+    rn_event_rules rules;
+    if (make_rules(CMD_VALIDATE, &domains, &verbs, &rules)) goto out;
+    if (registry) {
+        /* Checking data against a schema needs the registry client, which does not exist
+         * yet. Failing is safer than passing events a schema might reject. */
+        fprintf(stderr,
+                "%s: --schema-registry is not supported yet: this build checks the envelope and "
+                "naming rules only (run without --schema-registry for that)\n",
+                CMD_VALIDATE);
+        rc = RN_CLI_EXIT_FAIL;
+        goto out;
+    }
+
+    size_t lineno = 0, nvalid = 0, ninvalid = 0;
+    char text[RN_EVENT_MAX_ERRORS * (RN_EVENT_PATH_MAX + RN_EVENT_MSG_MAX + 4) + 64];
+    for (;;) {
+        errno = 0;
+        ssize_t n = getline(&line, &cap, stdin);
+        if (n < 0) {
+            if (ferror(stdin)) {
+                fprintf(stderr, "%s: cannot read stdin: %s\n", CMD_VALIDATE, strerror(errno));
+                rc = RN_CLI_EXIT_FAIL;
+                goto out;
+            }
+            break;
+        }
+        lineno++;
+        size_t len = (size_t)n;
+        if (len && line[len - 1] == '\n') len--;
+        if (len && line[len - 1] == '\r') len--;
+        if (blank(line, len)) continue;
+
+        rn_event_errors errs;
+        rn_event_errors_init(&errs);
+        json_t *root;
+        rn_event ev;
+        int r = rn_event_parse(line, len, &rules, &root, &ev, &errs);
+        if (r == RN_OK) {
+            nvalid++;
+            printf("ok %s\n", ev.event_id);
+            json_decref(root);
+        } else {
+            ninvalid++;
+            if (errs.n == 0) rn_event_errors_add(&errs, "", "invalid (%s)", rn_strerror(r));
+            rn_event_errors_format(&errs, text, sizeof text);
+            printf("invalid line %zu: %s\n", lineno, text);
+        }
+    }
+    if (fflush(stdout)) {
+        fprintf(stderr, "%s: cannot write stdout: %s\n", CMD_VALIDATE, strerror(errno));
+        rc = RN_CLI_EXIT_FAIL;
+        goto out;
+    }
+    fprintf(stderr, "%s: %zu valid, %zu invalid\n", CMD_VALIDATE, nvalid, ninvalid);
+    rc = ninvalid ? RN_CLI_EXIT_FAIL : RN_CLI_EXIT_OK;
+    goto out;
+oom:
+    fprintf(stderr, "%s: out of memory\n", CMD_VALIDATE);
+    rc = RN_CLI_EXIT_FAIL;
+out:
+    free(line);
+    free(domains.v);
+    free(verbs.v);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+int rn_cli_event_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        event_usage(stderr);
+        return RN_CLI_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        event_usage(stdout);
+        return RN_CLI_EXIT_OK;
+    }
+    /* Each subcommand sees argv[0] = its own name. */
+    if (!strcmp(sub, "new")) return event_new(argc - 1, argv + 1);
+    if (!strcmp(sub, "validate")) return event_validate(argc - 1, argv + 1);
+    return rn_cli_usage_error("runnel event", "unknown subcommand '%s'", sub);
+}
