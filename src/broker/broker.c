@@ -10,6 +10,7 @@
 
 #include "broker/fault.h"
 #include "common/diag.h"
+#include "common/timeutil.h"
 #include "kafka/record/record.h"
 
 #include <errno.h>
@@ -120,6 +121,7 @@ static void topic_free(rn_topic *t)
         for (int32_t i = 0; i < t->npartitions; i++)
             rn_pidmap_free(t->pidmaps[i]);
     free(t->pidmaps);
+    rn_dedup_free(t->dedup);
     free_kv(t->configs, t->nconfigs);
     free(t);
 }
@@ -157,6 +159,36 @@ static int rebuild_pidmap(rn_partition *part, rn_pidmap *m, rn_err *err)
     return rc;
 }
 
+/* Creates, resizes or drops the topic's eventId window to match its settings; a new
+ * window is filled from the log. */
+static int topic_sync_dedup(rn_topic *t, rn_err *err)
+{
+    int64_t w = t->settings.dedup_window_ms;
+    if (w <= 0) {
+        rn_dedup_free(t->dedup);
+        t->dedup = NULL;
+        return RN_OK;
+    }
+    if (t->dedup) {
+        rn_dedup_set_window(t->dedup, w);
+        return RN_OK;
+    }
+    if (!(t->dedup = rn_dedup_new(w)))
+        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    int64_t now = rn_now_ms();
+    for (int32_t i = 0; i < t->npartitions; i++) {
+        if (!t->partitions[i])
+            continue;
+        int rc = rn_dedup_rebuild(t->dedup, t->partitions[i], i, now, err);
+        if (rc)
+            return rc;
+    }
+    if (rn_dedup_count(t->dedup))
+        RN_INFO("broker: topic %s: %zu eventId(s) in the dedup window", t->name,
+                rn_dedup_count(t->dedup));
+    return RN_OK;
+}
+
 /* Opens partitions [from, t->npartitions) of t. */
 static int topic_open_partitions(rn_broker *b, rn_topic *t, int32_t from, rn_err *err)
 {
@@ -170,7 +202,10 @@ static int topic_open_partitions(rn_broker *b, rn_topic *t, int32_t from, rn_err
         if (rc)
             return rc;
     }
-    return RN_OK;
+    /* A window covers every partition: rebuild it whole when partitions are added. */
+    rn_dedup_free(t->dedup);
+    t->dedup = NULL;
+    return topic_sync_dedup(t, err);
 }
 
 static int topic_insert(rn_broker *b, rn_topic *t)
@@ -317,6 +352,9 @@ int rn_broker_init(rn_broker *b, uv_loop_t *loop, const rn_broker_config *cfg, r
         if (rc)
             goto fail;
     }
+    rc = rn_govern_new(cfg, NULL, NULL, &b->govern, err);
+    if (rc)
+        goto fail;
     rc = rn_log_open(cfg->data_dir, loop, rn_fault_fileops(), &b->log, err);
     if (rc)
         goto fail;
@@ -367,6 +405,8 @@ void rn_broker_fini(rn_broker *b)
     b->log = NULL;
     rn_meta_close(b->meta);
     b->meta = NULL;
+    rn_govern_free(b->govern);
+    b->govern = NULL;
 }
 
 void rn_broker_set_advertised(rn_broker *b, const char *host, int port)
@@ -448,6 +488,7 @@ int rn_broker_topic_delete(rn_broker *b, const char *name, rn_err *err)
             RN_WARN("broker: deleting %s-%d: %s", t->name, (int)p, e2.msg);
     }
     RN_INFO("broker: deleted topic %s", name);
+    rn_govern_forget_topic(b->govern, name);
     topic_free(t);
     return RN_OK;
 }
@@ -518,7 +559,7 @@ int rn_broker_topic_set_configs(rn_broker *b, rn_topic *t, const rn_config_kv *k
     rn_topic_settings_compute(&b->cfg, copy, n, &t->settings);
     for (int32_t i = 0; i < t->npartitions; i++)
         rn_partition_set_config(t->partitions[i], &t->settings.log);
-    return RN_OK;
+    return topic_sync_dedup(t, err);
 }
 
 #define PRODUCER_ID_BLOCK 1000

@@ -12,6 +12,7 @@
 
 #include "broker/config.h"
 #include "common/err.h"
+#include "govern/govern.h"
 #include "group/group.h"
 #include "log/log.h"
 #include "meta/meta.h"
@@ -27,6 +28,7 @@ typedef struct rn_topic {
     int32_t npartitions;
     rn_partition **partitions; /* from malloc(); each owned by the log */
     rn_pidmap **pidmaps;       /* from malloc(); idempotent-producer state per partition */
+    rn_dedup *dedup;           /* eventId window when runnel.dedup.window.ms > 0, else NULL */
     rn_config_kv *configs;     /* overrides, from malloc() (keys and values too) */
     int nconfigs;
     rn_topic_settings settings; /* effective settings (defaults + overrides) */
@@ -45,6 +47,7 @@ typedef struct rn_broker {
     char advertised_host[256]; /* what Metadata/FindCoordinator return */
     int advertised_port;
     uv_timer_t retention_timer;
+    rn_govern *govern;         /* produce-time event rules and rejection counters */
     int64_t next_producer_id;  /* next id InitProducerId hands out */
     int64_t producer_id_limit; /* ids below this are reserved in meta; reserve more past it */
     rn_group_coord *groups; /* the consumer-group coordinator (group/), owned */

@@ -118,6 +118,12 @@ int rn_broker_config_set(rn_broker_config *c, const char *key, const char *value
         if (!I64_RANGE(0, INT32_MAX))
             return BAD("expected an integer >= 0");
         c->log_defaults.max_message_bytes = (int32_t)n;
+    } else if (!strcmp(key, "runnel.naming.domains")) {
+        if (copy_str(c->naming_domains, sizeof c->naming_domains, value))
+            return BAD("too long");
+    } else if (!strcmp(key, "runnel.naming.past.tense")) {
+        if (copy_str(c->naming_past_tense, sizeof c->naming_past_tense, value))
+            return BAD("too long");
     } else if (!strcmp(key, "log.message.timestamp.type")) {
         if (strcmp(value, "CreateTime") && strcmp(value, "LogAppendTime"))
             return BAD("expected CreateTime or LogAppendTime");
@@ -217,6 +223,13 @@ static const key_def topic_keys[] = {
      "Age after which old segments are deleted (-1: forever)."},
     {"segment.bytes", K_INT, 14, INT32_MAX, NULL, "Segment file size before rolling."},
     {"segment.ms", K_LONG, 1, INT64_MAX / 2, NULL, "Segment age before rolling."},
+    {"runnel.validation", K_ENUM, 0, 0, "none|envelope|schema",
+     "Checks on every produced record: none, the event envelope, or envelope and schema."},
+    {"runnel.validation.quarantine", K_ENUM, 0, 0, "false|true",
+     "Write rejected records to <topic>.rejected with the reason in headers."},
+    {"runnel.dedup.window.ms", K_LONG, 0, INT64_MAX / 2, NULL,
+     "Acknowledge a record whose eventId was accepted this recently without storing it "
+     "again (0: off)."},
 };
 #define NKEYS ((int)(sizeof topic_keys / sizeof topic_keys[0]))
 
@@ -314,6 +327,14 @@ void rn_topic_settings_compute(const rn_broker_config *bc, const rn_config_kv *k
         out->log.index_interval_bytes = (int32_t)x;
     if ((v = override_of(kv, n, "message.timestamp.type")))
         out->log_append_time = !strcmp(v, "LogAppendTime");
+    if ((v = override_of(kv, n, "runnel.validation")))
+        out->validation = !strcmp(v, "schema")     ? RN_VALIDATION_SCHEMA
+                          : !strcmp(v, "envelope") ? RN_VALIDATION_ENVELOPE
+                                                   : RN_VALIDATION_NONE;
+    if ((v = override_of(kv, n, "runnel.validation.quarantine")))
+        out->quarantine = !strcmp(v, "true");
+    if ((v = override_of(kv, n, "runnel.dedup.window.ms")) && !parse_i64(v, &x))
+        out->dedup_window_ms = x;
 }
 
 int rn_topic_config_value(const rn_broker_config *bc, const rn_config_kv *kv, int n,
@@ -345,6 +366,12 @@ int rn_topic_config_value(const rn_broker_config *bc, const rn_config_kv *kv, in
         snprintf(out, outlen, "%lld", (long long)d->segment_bytes);
     else if (!strcmp(key, "segment.ms"))
         snprintf(out, outlen, "%lld", (long long)d->segment_ms);
+    else if (!strcmp(key, "runnel.validation"))
+        snprintf(out, outlen, "none");
+    else if (!strcmp(key, "runnel.validation.quarantine"))
+        snprintf(out, outlen, "false");
+    else if (!strcmp(key, "runnel.dedup.window.ms"))
+        snprintf(out, outlen, "0");
     else
         out[0] = '\0';
     return 0;

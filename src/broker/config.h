@@ -31,6 +31,8 @@ typedef struct rn_broker_config {
     int64_t retention_check_interval_ms;      /* default 300000 */
     rn_log_config log_defaults;               /* topic defaults (log.* keys) */
     char message_timestamp_type[16];          /* log.message.timestamp.type */
+    char naming_domains[1024];    /* runnel.naming.domains: comma-separated, "" = any */
+    char naming_past_tense[1024]; /* runnel.naming.past.tense: extra past-tense verbs */
     /* consumer groups (group/) */
     int32_t group_initial_rebalance_delay_ms;    /* default 3000 */
     int32_t group_min_session_timeout_ms;        /* default 6000 */
@@ -51,10 +53,15 @@ int rn_broker_config_load(rn_broker_config *c, const char *path, rn_err *err);
 
 /* ------------------------------------------------------------------ topic configs */
 
+enum { RN_VALIDATION_NONE = 0, RN_VALIDATION_ENVELOPE = 1, RN_VALIDATION_SCHEMA = 2 };
+
 typedef struct rn_topic_settings {
     rn_log_config log;
     int log_append_time; /* message.timestamp.type=LogAppendTime */
     int32_t min_insync_replicas;
+    int validation;          /* runnel.validation: RN_VALIDATION_* */
+    int quarantine;          /* runnel.validation.quarantine */
+    int64_t dedup_window_ms; /* runnel.dedup.window.ms, 0 = off */
 } rn_topic_settings;
 
 /* One topic config key=value (strings from malloc() when owned by a topic). */

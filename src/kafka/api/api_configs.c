@@ -34,6 +34,45 @@ static int wanted(const rn_kmsg_describe_configs_request_describe_configs_resour
     return 0;
 }
 
+typedef struct reject_ctx {
+    rn_kreq *req;
+    const rn_kmsg_describe_configs_request_describe_configs_resource *q;
+    rn_kmsg_describe_configs_response_describe_configs_result *r;
+    int cap;
+} reject_ctx;
+
+/* Rejection counters of produce-time validation, as read-only entries
+ * runnel.validation.rejected (total) and runnel.validation.rejected.<eventType>, so any
+ * Kafka admin tool (and `runnel topics describe`) shows them. */
+static void add_reject_entry(void *arg, const char *type, uint64_t n)
+{
+    reject_ctx *c = arg;
+    char name[300], val[32];
+    snprintf(name, sizeof name, "runnel.validation.rejected%s%s", type ? "." : "",
+             type ? type : "");
+    if (!wanted(c->q, name))
+        return;
+    if (c->r->configs.n == c->cap) {
+        int cap = c->cap * 2 + 8;
+        void *items = rn_arena_alloc(&c->req->arena, (size_t)cap * sizeof *c->r->configs.items);
+        memcpy(items, c->r->configs.items, (size_t)c->r->configs.n * sizeof *c->r->configs.items);
+        c->r->configs.items = items;
+        c->cap = cap;
+    }
+    rn_kmsg_describe_configs_response_describe_configs_resource_result *e =
+        &c->r->configs.items[c->r->configs.n++];
+    rn_kmsg_describe_configs_response_describe_configs_resource_result_init(e);
+    snprintf(val, sizeof val, "%llu", (unsigned long long)n);
+    e->name = kstr_dup(c->req, name);
+    e->value = kstr_dup(c->req, val);
+    e->read_only = true;
+    e->is_default = false;
+    e->config_source = SOURCE_DYNAMIC_TOPIC;
+    e->synonyms.n = 0;
+    e->config_type = CONFIG_TYPE_LONG;
+    e->documentation = rn_kstr_c("Records refused by runnel.validation (read-only counter).");
+}
+
 static void describe_topic(rn_kreq *req, rn_topic *t,
                            const rn_kmsg_describe_configs_request_describe_configs_resource *q,
                            rn_kmsg_describe_configs_response_describe_configs_result *r)
@@ -63,6 +102,8 @@ static void describe_topic(rn_kreq *req, rn_topic *t,
         c->config_type = CONFIG_TYPE_STRING;
         c->documentation = rn_kstr_c(doc);
     }
+    reject_ctx rc = {req, q, r, nk};
+    rn_govern_rejects(b->govern, t->name, add_reject_entry, &rc);
 }
 
 static void describe_broker(rn_kreq *req,

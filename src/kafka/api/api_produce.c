@@ -51,6 +51,68 @@ static void sync_done(void *arg, int status)
 }
 
 static void set_error(rn_kmsg_produce_response_partition_produce_response *pr, int16_t code,
+                      const char *msg, rn_arena *a);
+
+/* Writes the rejected records of a batch to "<topic>.rejected" (created on first use,
+ * 1 partition, no validation) with headers saying why, so the producing team can see
+ * them. Best effort: a failure is logged, the produce answer is INVALID_RECORD either way. */
+static void quarantine(rn_kreq *req, rn_topic *t, int32_t partition, const uint8_t *batch,
+                       size_t len, const rn_govern_verdict *gv)
+{
+    rn_broker *b = rn_kreq_broker(req);
+    char name[RN_TOPIC_NAME_MAX + 16];
+    snprintf(name, sizeof name, "%s.rejected", t->name);
+    rn_err err;
+    rn_topic *q = rn_broker_topic(b, name, strlen(name));
+    if (!q && rn_broker_topic_create(b, name, 1, NULL, 0, 0, &q, &err)) {
+        RN_WARN("kafka: cannot quarantine rejected records of %s: %s", t->name, err.msg);
+        return;
+    }
+    rn_record_iter it;
+    if (rn_record_iter_init(&it, batch, len, RN_BATCH_DEFAULT_MAX_DECOMPRESSED, &err))
+        return;
+    rn_batch_builder bb;
+    rn_batch_builder_init(&bb, RN_CODEC_NONE, rn_now_ms());
+    char part_s[16];
+    snprintf(part_s, sizeof part_s, "%d", (int)partition);
+    rn_record r;
+    int32_t i = 0;
+    while (rn_record_iter_next(&it, &r, &err) == 1) {
+        if (i < gv->nrecords && gv->reasons[i]) {
+            rn_record_header hs[32];
+            int32_t nh = 0;
+            rn_reader hr;
+            rn_reader_init(&hr, r.headers, r.headers_len);
+            while (nh < 29 && rn_record_next_header(&hr, &hs[nh]) == 1)
+                nh++;
+            const char *reason = gv->reasons[i];
+            hs[nh++] = (rn_record_header){(const uint8_t *)"runnel.rejected.reason", 22,
+                                          (const uint8_t *)reason, (int32_t)strlen(reason)};
+            hs[nh++] = (rn_record_header){(const uint8_t *)"runnel.rejected.topic", 21,
+                                          (const uint8_t *)t->name, (int32_t)strlen(t->name)};
+            hs[nh++] = (rn_record_header){(const uint8_t *)"runnel.rejected.partition", 25,
+                                          (const uint8_t *)part_s, (int32_t)strlen(part_s)};
+            rn_batch_builder_add(&bb, r.timestamp, r.key, r.key_len, r.value, r.value_len, hs,
+                                 nh);
+        }
+        i++;
+    }
+    rn_record_iter_fini(&it);
+    rn_buf out = {0};
+    int64_t base;
+    if (rn_batch_builder_finish(&bb, &out, &err) == RN_OK) {
+        rn_batch_header qh;
+        rn_batch_parse_header(out.p, out.len, &qh, NULL);
+        if (rn_partition_append(q->partitions[0], out.p, out.len, qh.max_timestamp, &base, &err))
+            RN_WARN("kafka: quarantine append to %s failed: %s", name, err.msg);
+        else if (b->on_append)
+            b->on_append(b->on_append_arg, q, 0);
+    }
+    rn_buf_fini(&out);
+    rn_batch_builder_fini(&bb);
+}
+
+static void set_error(rn_kmsg_produce_response_partition_produce_response *pr, int16_t code,
                       const char *msg, rn_arena *a)
 {
     pr->error_code = code;
@@ -142,8 +204,51 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
             return NULL;
         }
     }
-    /* We own the frame: patch the batch in place. */
+    /* We own the frame: patch the batch in place (or a rewritten copy without duplicates). */
     uint8_t *batch = req->frame + (records.p - req->frame);
+    rn_govern_verdict gv;
+    int governed = t->settings.validation != RN_VALIDATION_NONE || t->dedup;
+    rn_buf rewritten = {0};
+    if (governed) {
+        rn_broker *b = rn_kreq_broker(req);
+        rc = rn_govern_check(b->govern, t->name, &t->settings, t->dedup, batch, len, a, &gv,
+                             &err);
+        if (rc) {
+            set_error(pr, RN_KERR_CORRUPT_MESSAGE, err.msg, a);
+            return NULL;
+        }
+        if (gv.nrejected > 0) {
+            rn_govern_count_rejects(b->govern, t->name, &gv);
+            set_error(pr, RN_KERR_INVALID_RECORD, gv.message, a);
+            pr->record_errors.n = gv.nerrors;
+            pr->record_errors.items =
+                rn_arena_alloc(a, (size_t)gv.nerrors * sizeof *pr->record_errors.items);
+            for (int e = 0; e < gv.nerrors; e++) {
+                pr->record_errors.items[e].batch_index = gv.errors[e].index;
+                pr->record_errors.items[e].batch_index_error_message =
+                    rn_kstr_c(gv.errors[e].message);
+            }
+            if (t->settings.quarantine)
+                quarantine(req, t, index, batch, len, &gv);
+            RN_DEBUG("kafka: produce to %s-%d from %s rejected: %s", t->name, (int)index,
+                     rn_kreq_peer(req), gv.message);
+            return NULL;
+        }
+        if (gv.nduplicates == gv.nrecords && h.producer_id < 0) {
+            /* Every record was accepted before: the original offset, nothing stored. */
+            pr->base_offset = gv.first_duplicate_offset;
+            return part;
+        }
+        if (gv.nduplicates > 0) {
+            rc = rn_govern_rewrite(batch, len, &gv, &rewritten, &err);
+            if (rc) {
+                set_error(pr, RN_KERR_CORRUPT_MESSAGE, err.msg, a);
+                return NULL;
+            }
+            batch = rewritten.p;
+            len = rewritten.len;
+        }
+    }
     int64_t max_ts = h.max_timestamp;
     pr->log_append_time_ms = -1;
     if (t->settings.log_append_time) {
@@ -157,10 +262,18 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
     }
     int64_t base;
     rc = rn_partition_append(part, batch, len, max_ts, &base, &err);
+    rn_buf_fini(&rewritten);
     if (rc) {
         RN_ERROR("kafka: append to %s-%d failed: %s", t->name, (int)index, err.msg);
         set_error(pr, RN_KERR_KAFKA_STORAGE_ERROR, err.msg, a);
         return NULL;
+    }
+    if (governed) {
+        rn_govern_accepted(t->dedup, &gv, index, base, rn_now_ms());
+        /* Every record a duplicate of an earlier one (an idempotent producer's batch, kept
+         * empty for its sequence numbers): answer with the original offset. */
+        if (gv.nduplicates == gv.nrecords && gv.first_duplicate_offset >= 0)
+            base = gv.first_duplicate_offset;
     }
     pr->base_offset = base;
     pr->log_start_offset = rn_partition_log_start(part);

@@ -351,8 +351,11 @@ int rn_record_iter_next(rn_record_iter *it, rn_record *rec, rn_err *err)
         return 0;
     }
     int32_t delta;
+    const uint8_t *start = it->rd.p;
     int rc = parse_record(&it->rd, &it->hdr, index, rec, &delta, err);
     if (rc) return it->failed = rc;
+    rec->raw = start;
+    rec->raw_len = (size_t)(it->rd.p - start);
     /* Compacted batches may skip deltas, but they always increase and stay within the
      * batch's offset range (consumers advance by last_offset_delta + 1). */
     if (delta <= it->prev_delta || delta > it->hdr.last_offset_delta)

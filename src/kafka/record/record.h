@@ -174,6 +174,8 @@ typedef struct rn_record {
     int32_t header_count;
     const uint8_t *headers; /* raw header section: parse with rn_record_next_header */
     size_t headers_len;
+    const uint8_t *raw; /* the whole encoded record (length varint included), to copy it */
+    size_t raw_len;     /* into a rewritten batch unchanged */
 } rn_record;
 
 /* Iterator state; fields are private. Caller-provided storage (init/fini). */
