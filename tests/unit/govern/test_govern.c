@@ -1,0 +1,165 @@
+/*
+ * tests/unit/govern/test_govern.c - produce-time governance: envelope verdicts per
+ * record, the eventId dedup window (expiry, deletion), and rewriting a batch without its
+ * duplicates (offset range, producer fields and CRC kept valid).
+ */
+#include "common/crc32c.h"
+#include "common/timeutil.h"
+#include "event/envelope.h"
+#include "govern/govern.h"
+#include "kafka/record/record.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ENVELOPE_FMT                                                                               \
+    "{\"eventId\":\"%s\",\"eventType\":\"%s\",\"eventTime\":\"2026-11-27T10:00:00.000Z\","      \
+    "\"source\":\"svc\",\"subject\":\"s-1\",\"dataVersion\":\"1.0\",\"data\":{\"n\":1},"           \
+    "\"metadata\":{\"correlationId\":\"c-1\"}}"
+
+static void build(rn_buf *out, const char *const *values, int n, int codec, int64_t pid)
+{
+    rn_batch_builder bb;
+    rn_batch_builder_init(&bb, codec, 1000);
+    if (pid >= 0)
+        rn_batch_builder_set_producer(&bb, pid, 0, 0);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(rn_batch_builder_add(&bb, 1000 + i, "k", 1, values[i], (int32_t)strlen(values[i]),
+                                          NULL, 0),
+                     RN_OK);
+    rn_err err;
+    cr_assert_eq(rn_batch_builder_finish(&bb, out, &err), RN_OK, "%s", err.msg);
+    rn_batch_builder_fini(&bb);
+}
+
+static rn_govern *new_govern(void)
+{
+    rn_broker_config cfg;
+    rn_broker_config_defaults(&cfg);
+    rn_govern *g = NULL;
+    rn_err err;
+    cr_assert_eq(rn_govern_new(&cfg, NULL, NULL, &g, &err), RN_OK, "%s", err.msg);
+    return g;
+}
+
+Test(govern, envelope_verdicts_per_record)
+{
+    char good[512], bad[512];
+    snprintf(good, sizeof good, ENVELOPE_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-1a2b3c4d5e6f", "order.created.v1");
+    snprintf(bad, sizeof bad, ENVELOPE_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-1a2b3c4d5e70", "order.create.v1");
+    const char *vals[] = {good, bad, "not json"};
+    rn_buf b = {0};
+    build(&b, vals, 3, RN_CODEC_GZIP, -1);
+    rn_govern *g = new_govern();
+    rn_topic_settings s = {0};
+    s.validation = RN_VALIDATION_ENVELOPE;
+    rn_arena a = {0};
+    rn_govern_verdict v;
+    rn_err err;
+    cr_assert_eq(rn_govern_check(g, "t", &s, NULL, b.p, b.len, &a, &v, &err), RN_OK);
+    cr_assert_eq(v.nrecords, 3);
+    cr_assert_eq(v.nrejected, 2);
+    cr_assert_eq(v.errors[0].index, 1);
+    cr_assert(strstr(v.errors[0].message, "action \"create\" is not past tense"),
+              "%s", v.errors[0].message);
+    cr_assert_eq(v.errors[1].index, 2);
+    cr_assert_null(v.reasons[0]);
+    cr_assert(strstr(v.message, "2 of 3 records rejected"), "%s", v.message);
+    rn_govern_count_rejects(g, "t", &v);
+    /* validation none: nothing is rejected */
+    s.validation = RN_VALIDATION_NONE;
+    cr_assert_eq(rn_govern_check(g, "t", &s, NULL, b.p, b.len, &a, &v, &err), RN_OK);
+    cr_assert_eq(v.nrejected, 0);
+    rn_arena_fini(&a);
+    rn_buf_fini(&b);
+    rn_govern_free(g);
+}
+
+Test(govern, dedup_window_expires_and_deletes)
+{
+    rn_dedup *d = rn_dedup_new(1000);
+    uint8_t id[16];
+    for (int i = 0; i < 5000; i++) {
+        memset(id, 0, 16);
+        memcpy(id, &i, sizeof i);
+        rn_dedup_add(d, id, 0, i, 10000 + i / 10);
+    }
+    cr_assert_eq(rn_dedup_count(d), 5000);
+    int32_t p;
+    int64_t off;
+    int i = 4321;
+    memset(id, 0, 16);
+    memcpy(id, &i, sizeof i);
+    cr_assert(rn_dedup_find(d, id, 10500, &p, &off));
+    cr_assert_eq(off, 4321);
+    /* at now = 12000 (window 1000 ms) the ids accepted before t = 11000 are gone */
+    i = 10;
+    memcpy(id, &i, sizeof i);
+    cr_assert_not(rn_dedup_find(d, id, 12000, &p, &off)); /* t = 10001: expired */
+    cr_assert_lt(rn_dedup_count(d), 5000);
+    /* every id still inside the window is still found after the deletions */
+    for (int k = 0; k < 5000; k++) {
+        memset(id, 0, 16);
+        memcpy(id, &k, sizeof k);
+        int found = rn_dedup_find(d, id, 12000, &p, &off);
+        cr_assert_eq(found, 10000 + k / 10 >= 11000, "id %d", k);
+    }
+    rn_dedup_free(d);
+}
+
+Test(govern, rewrite_drops_duplicates_and_keeps_header)
+{
+    char e[3][512];
+    const char *ids[3] = {"5b7d6f0e-9c1a-4e2b-8f3d-000000000001",
+                          "5b7d6f0e-9c1a-4e2b-8f3d-000000000002",
+                          "5b7d6f0e-9c1a-4e2b-8f3d-000000000003"};
+    const char *vals[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(e[i], sizeof e[i], ENVELOPE_FMT, ids[i], "order.created.v1");
+        vals[i] = e[i];
+    }
+    for (int codec = RN_CODEC_NONE; codec <= RN_CODEC_ZSTD; codec++) {
+        rn_buf b = {0};
+        build(&b, vals, 3, codec, 42);
+        rn_govern *g = new_govern();
+        rn_dedup *d = rn_dedup_new(60000);
+        uint8_t id[16];
+        /* the second record was accepted before */
+        cr_assert_eq(rn_event_uuid_parse(ids[1], strlen(ids[1]), id, NULL), RN_OK);
+        rn_dedup_add(d, id, 0, 77, rn_now_ms());
+        rn_topic_settings s = {0};
+        s.validation = RN_VALIDATION_ENVELOPE;
+        rn_arena a = {0};
+        rn_govern_verdict v;
+        rn_err err;
+        cr_assert_eq(rn_govern_check(g, "t", &s, d, b.p, b.len, &a, &v, &err), RN_OK);
+        cr_assert_eq(v.nduplicates, 1);
+        cr_assert_eq(v.first_duplicate_offset, 77);
+        rn_buf out = {0};
+        cr_assert_eq(rn_govern_rewrite(b.p, b.len, &v, &out, &err), RN_OK, "%s", err.msg);
+        rn_batch_header h;
+        cr_assert_eq(rn_batch_parse_header(out.p, out.len, &h, &err), RN_OK);
+        cr_assert_eq(h.records_count, 2);
+        cr_assert_eq(h.last_offset_delta, 2); /* offset range kept */
+        cr_assert_eq(h.producer_id, 42);
+        cr_assert_eq(h.base_sequence, 0);
+        cr_assert_eq(h.crc, rn_crc32c(0, out.p + 21, out.len - 21));
+        rn_record_iter it;
+        cr_assert_eq(rn_record_iter_init(&it, out.p, out.len, 1 << 20, &err), RN_OK);
+        rn_record r;
+        int64_t offs[2];
+        int n = 0;
+        while (rn_record_iter_next(&it, &r, &err) == 1)
+            offs[n++] = r.offset;
+        rn_record_iter_fini(&it);
+        cr_assert_eq(n, 2);
+        cr_assert_eq(offs[0], 0);
+        cr_assert_eq(offs[1], 2);
+        rn_buf_fini(&out);
+        rn_arena_fini(&a);
+        rn_dedup_free(d);
+        rn_govern_free(g);
+        rn_buf_fini(&b);
+    }
+}
