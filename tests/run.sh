@@ -284,6 +284,10 @@ case $part in
 esac
 
 echo
+# The JSON-Schema-Test-Suite counts per draft (issue 4 asks make test to print them).
+if [[ -f $LOGDIR/unit_registry_test_jsonschema_suite.log ]]; then
+    grep -ah '^json-schema ' "$LOGDIR/unit_registry_test_jsonschema_suite.log"
+fi
 echo "tests took $(secs "$suite_t0")s; logs in $LOGDIR/"
 if ((${#failures[@]} > 0)); then
     echo "failed:"

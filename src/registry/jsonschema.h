@@ -88,8 +88,11 @@ int rn_jsonschema_compile(const json_t *schema, const rn_jsonschema_options *opt
  * RN_JSONSCHEMA_MAX_ERRORS errors in evaluation order.
  * Returns RN_OK if the instance is valid, RN_EINVAL if it is not, RN_ERANGE if evaluation
  * went deeper than the nesting limit (a runaway "$ref" cycle or an extremely deep
- * instance; also reported as an error), RN_ENOMEM on allocation failure.
- * Borrows both; never modifies the instance; safe to call from several threads at once. */
+ * instance; also reported as an error), RN_ENOMEM on allocation failure. (Without errs,
+ * evaluation may stop at an earlier failure: RN_EINVAL where a full evaluation would
+ * have reached the limit.) Strings in the instance must be valid UTF-8, as jansson's
+ * parser guarantees. Borrows both; never modifies the instance; safe to call from
+ * several threads at once. */
 int rn_jsonschema_validate(const rn_jsonschema *s, const json_t *instance,
                            rn_jsonschema_errors *errs);
 
