@@ -10,6 +10,7 @@
 #include "http/http.h"
 #include "kafka/api/api.h"
 #include "net/net.h"
+#include "registry/registry.h"
 #include "version.h"
 
 #include <signal.h>
@@ -47,6 +48,7 @@ typedef struct serve_state {
     rn_kafka *kafka;
     rn_listener *listener;
     rn_http *http;
+    rn_registry *registry; /* schema registry (<data_dir>/registry.db), used by http */
     uv_signal_t sigterm, sigint;
     uv_timer_t drain_timer;
     int64_t drain_deadline_ms;
@@ -158,19 +160,27 @@ int rn_cli_serve_main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     uv_loop_init(&s.loop);
     RN_INFO("serve: runnel %s starting", RUNNEL_VERSION);
+    if (rn_registry_open(cfg.data_dir, &s.registry, &err)) {
+        RN_ERROR("serve: %s", err.msg);
+        uv_loop_close(&s.loop);
+        return 1;
+    }
     if (rn_broker_init(&s.broker, &s.loop, &cfg, &err)) {
         RN_ERROR("serve: %s", err.msg);
         uv_run(&s.loop, UV_RUN_DEFAULT);
         uv_loop_close(&s.loop);
+        rn_registry_close(s.registry);
         return 1;
     }
+    /* produce-time validation (runnel.validation=schema) looks schemas up here */
+    rn_govern_set_schema_fn(s.broker.govern, rn_registry_schema_fn, s.registry);
     int rc = 1;
     char kafka_bound[300] = "", http_bound[300] = "";
     if (rn_kafka_new(&s.broker, &s.kafka, &err) ||
         rn_listener_open(&s.loop, cfg.kafka_listen, (size_t)cfg.socket_request_max_bytes,
                          rn_kafka_net_handlers(), s.kafka, &s.listener, kafka_bound,
                          sizeof kafka_bound, &err) ||
-        rn_http_start(cfg.http_listen, &s.http, http_bound, sizeof http_bound, &err)) {
+        rn_http_start(cfg.http_listen, s.registry, &s.http, http_bound, sizeof http_bound, &err)) {
         RN_ERROR("serve: %s", err.msg);
         goto out;
     }
@@ -205,6 +215,7 @@ out:
     rn_broker_fini(&s.broker);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     rn_kafka_free(s.kafka);
+    rn_registry_close(s.registry); /* after http and the broker: nothing uses it any more */
     if (uv_loop_close(&s.loop) != 0)
         RN_WARN("serve: event loop closed with handles still open");
     RN_INFO("serve: stopped");
