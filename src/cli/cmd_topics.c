@@ -137,8 +137,6 @@ static void print_help(const help_text *h)
 
 /* ------------------------------------------------------------------ shared helpers */
 
-/* A growable array of borrowed strings (flag values from argv). */
-
 static void ctx_init(topics_ctx *t, const char *cmd)
 {
     memset(t, 0, sizeof *t);
