@@ -151,8 +151,6 @@ static void print_help(const help_text *h)
 
 /* ------------------------------------------------------------------ shared helpers */
 
-/* A growable array of borrowed strings (flag values from argv, topic names). */
-
 static void ctx_init(groups_ctx *g, const char *cmd)
 {
     memset(g, 0, sizeof *g);
