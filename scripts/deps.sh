@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="gcc make pkg-config libuv1-dev libssl-dev libsqlite3-dev librdkafka-dev
   libjansson-dev libpcre2-dev libyaml-dev libmicrohttpd-dev libzstd-dev liblz4-dev
-  libsnappy-dev zlib1g-dev"
+  libsnappy-dev zlib1g-dev libcurl4-openssl-dev"
 test_pkgs="libcriterion-dev kcat python3-confluent-kafka python3-kafka python3-snappy python3-lz4
   python3-zstandard python3-requests clang
   libclang-rt-14-dev json-schema-test-suite nodejs npm"

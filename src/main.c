@@ -20,6 +20,7 @@ static void usage(FILE *f)
           "  consume    read records from a topic to stdout\n"
           "  groups     list, describe, reset the offsets of and delete consumer groups\n"
           "  event      build a new event envelope, validate envelopes (JSON Lines)\n"
+          "  schema     register, get, list, check and delete schemas in the schema registry\n"
           "  version    print the version\n"
           "\n"
           "Run 'runnel COMMAND --help' for a command's options.\n",
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "groups"))
         return rn_cli_groups_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "event")) return rn_cli_event_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "schema")) return rn_cli_schema_main(argc - 1, argv + 1);
     fprintf(stderr, "runnel: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

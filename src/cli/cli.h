@@ -16,5 +16,6 @@ int rn_cli_produce_main(int argc, char **argv); /* runnel produce TOPIC ... */
 int rn_cli_consume_main(int argc, char **argv); /* runnel consume TOPIC ... */
 int rn_cli_groups_main(int argc, char **argv);  /* runnel groups list|describe|... */
 int rn_cli_event_main(int argc, char **argv);   /* runnel event new|validate */
+int rn_cli_schema_main(int argc, char **argv);  /* runnel schema register|get|list|check|delete|config */
 
 #endif

@@ -3,17 +3,24 @@
  * structure of the guidelines) and check envelopes, with the same rules the broker
  * enforces at the produce boundary (event/envelope.h, docs/events.md). No broker needed.
  *
+ * `validate --schema-registry URL` also checks each envelope's data against the schema
+ * registered under its eventType, picked as the broker picks it (govern/govern.c).
+ *
  * Exit codes as every command: 0 ok, 1 failed (an invalid envelope, or one that would
  * be), 2 usage error. Results go to stdout, errors to stderr.
- * Layer: calls event/envelope.h, cli/client.h (usage-error helpers only) and jansson.
+ * Layer: calls event/envelope.h, cli/client.h (usage-error helpers only),
+ * cli/registry_client.h and registry/jsonschema.h (validate --schema-registry), jansson.
  */
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "cli/registry_client.h"
 #include "event/envelope.h"
+#include "registry/jsonschema.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,13 +110,17 @@ static void validate_help(void)
           "  invalid line N: /path: message; /path: message\n"
           "\n"
           "options:\n"
-          "      --schema-registry URL      also validate data against the registry's\n"
-          "                                 schema (not supported yet: exits 1)\n",
+          "      --schema-registry URL      also validate each envelope's data against the\n"
+          "                                 schema registered under its eventType: version\n"
+          "                                 MINOR+1 of dataVersion MAJOR.MINOR if it exists,\n"
+          "                                 else the latest (as the broker does); errors read\n"
+          "                                 /data/PATH: message (keyword)\n",
           stdout);
     fputs(rules_help, stdout);
     fputs("\n"
           "Exit 0 if every envelope is valid, 1 if any is invalid (or stdin cannot be\n"
-          "read), 2 on a usage error. A count goes to stderr.\n",
+          "read, or the schema registry cannot be reached: then it stops there), 2 on a\n"
+          "usage error. A count goes to stderr.\n",
           stdout);
 }
 
@@ -380,6 +391,210 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------------ registry schemas */
+
+/* What the registry answered for one (subject, version) asked, fetched once per run. */
+typedef enum { SC_FOUND, SC_NO_VERSION, SC_NO_SUBJECT, SC_ERROR } schema_state;
+
+typedef struct schema_entry {
+    struct schema_entry *next; /* hash chain */
+    char *subject;             /* from malloc */
+    int version;               /* asked: a number, or -1 for the latest */
+    schema_state state;
+    rn_jsonschema *compiled; /* SC_FOUND; owned */
+    int id, found_version;   /* SC_FOUND */
+    char *error;             /* SC_ERROR: why, for the verdict (from malloc) */
+} schema_entry;
+
+#define SCHEMA_BUCKETS 256
+
+/* The compiled schemas of one validate run, per (subject, version asked). */
+typedef struct schema_cache {
+    rn_cli_registry reg;
+    int open;
+    schema_entry *buckets[SCHEMA_BUCKETS];
+} schema_cache;
+
+static void schema_cache_fini(schema_cache *c)
+{
+    for (size_t i = 0; i < SCHEMA_BUCKETS; i++) {
+        schema_entry *e = c->buckets[i];
+        while (e) {
+            schema_entry *next = e->next;
+            rn_jsonschema_free(e->compiled);
+            free(e->subject);
+            free(e->error);
+            free(e);
+            e = next;
+        }
+        c->buckets[i] = NULL;
+    }
+    if (c->open) rn_cli_registry_fini(&c->reg);
+    c->open = 0;
+}
+
+static size_t schema_hash(const char *subject, int version)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)subject; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    h = (h ^ (uint32_t)version) * 1099511628211ull;
+    return (size_t)(h % SCHEMA_BUCKETS);
+}
+
+/* Fills e (state SC_FOUND or SC_ERROR) from a version record
+ * {"subject", "version", "id", "schemaType", "schema"}: compiles the schema as the
+ * registry does (draft-07 unless "$schema" says otherwise). Returns RN_OK or RN_ENOMEM. */
+static int schema_entry_compile(schema_entry *e, const json_t *rec)
+{
+    const char *type = json_string_value(json_object_get(rec, "schemaType"));
+    const char *text = json_string_value(json_object_get(rec, "schema"));
+    e->id = (int)json_integer_value(json_object_get(rec, "id"));
+    e->found_version = (int)json_integer_value(json_object_get(rec, "version"));
+    int n = 0;
+    if (type && strcmp(type, "JSON")) {
+        n = asprintf(&e->error, "schema id %d of subject \"%s\" is %s, not JSON Schema", e->id,
+                     e->subject, type);
+    } else if (!text) {
+        n = asprintf(&e->error, "the registry's answer for subject \"%s\" has no schema",
+                     e->subject);
+    } else {
+        json_error_t je;
+        json_t *doc = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+        rn_err err;
+        if (!doc) {
+            n = asprintf(&e->error, "schema id %d is not valid JSON: %s", e->id, je.text);
+        } else {
+            rn_jsonschema_options opts = {.default_draft = RN_JSONSCHEMA_DRAFT7};
+            int rc = rn_jsonschema_compile(doc, &opts, &e->compiled, &err);
+            json_decref(doc);
+            if (rc == RN_ENOMEM) return RN_ENOMEM;
+            if (rc == RN_OK) {
+                e->state = SC_FOUND;
+                return RN_OK;
+            }
+            n = asprintf(&e->error, "schema id %d does not compile: %s", e->id, err.msg);
+        }
+    }
+    if (n < 0) {
+        e->error = NULL;
+        return RN_ENOMEM;
+    }
+    e->state = SC_ERROR;
+    return RN_OK;
+}
+
+/* Asks the registry for version (-1: latest) of subject. Returns RN_OK with *out (owned
+ * by the cache) in any state, or a code with err filled when the run cannot go on: the
+ * registry cannot be reached, what answers is not a schema registry, or out of memory. */
+static int schema_fetch(schema_cache *c, const char *subject, int version, schema_entry **out,
+                        rn_err *err)
+{
+    size_t b = schema_hash(subject, version);
+    for (schema_entry *e = c->buckets[b]; e; e = e->next)
+        if (e->version == version && !strcmp(e->subject, subject)) {
+            *out = e;
+            return RN_OK;
+        }
+    schema_entry *e = calloc(1, sizeof *e);
+    char *esc = rn_cli_registry_escape(subject);
+    if (!e || !esc || !(e->subject = strdup(subject))) {
+        free(e);
+        free(esc);
+        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    }
+    e->version = version;
+    json_t *rec = NULL;
+    rn_cli_reg_error re;
+    char vbuf[16];
+    snprintf(vbuf, sizeof vbuf, "%d", version);
+    int rc = rn_cli_registry_callf(&c->reg, "GET", NULL, &rec, &re, "/subjects/%s/versions/%s", esc,
+                                   version < 0 ? "latest" : vbuf);
+    free(esc);
+    char text[1200];
+    if (rc == RN_OK) {
+        rc = schema_entry_compile(e, rec);
+    } else if (rc == RN_ENOTFOUND && re.from_registry &&
+               re.error_code == RN_CLI_REG_VERSION_NOT_FOUND) {
+        e->state = version < 0 ? SC_NO_SUBJECT : SC_NO_VERSION;
+        rc = RN_OK;
+    } else if (rc == RN_ENOTFOUND && re.from_registry &&
+               re.error_code == RN_CLI_REG_SUBJECT_NOT_FOUND) {
+        e->state = SC_NO_SUBJECT;
+        rc = RN_OK;
+    } else if (rc == RN_ENOMEM) {
+        rn_err_set(err, RN_ENOMEM, "out of memory");
+    } else if (!re.status || !re.from_registry || re.error_code == 404) {
+        /* No answer, or not a registry's (a wrong URL): every lookup would fail alike. */
+        rn_cli_reg_error_text(&re, text, sizeof text);
+        if (re.status)
+            rn_err_set(err, RN_EIO, "unexpected answer from the schema registry at %s: %s",
+                       c->reg.shown, text);
+        else
+            rn_err_set(err, RN_EIO, "%s", text);
+        rc = RN_EIO;
+    } else {
+        e->state = SC_ERROR;
+        e->error = strdup(rn_cli_reg_error_text(&re, text, sizeof text));
+        rc = e->error ? RN_OK : rn_err_set(err, RN_ENOMEM, "out of memory");
+    }
+    json_decref(rec);
+    if (rc != RN_OK) {
+        rn_jsonschema_free(e->compiled);
+        free(e->error);
+        free(e->subject);
+        free(e);
+        if (rc == RN_ENOMEM) rn_err_set(err, RN_ENOMEM, "out of memory");
+        return rc;
+    }
+    e->next = c->buckets[b];
+    c->buckets[b] = e;
+    *out = e;
+    return RN_OK;
+}
+
+/* Checks ev's data against the registry schema of its eventType, as the broker does
+ * (govern.c check_schema): version MINOR+1 of subject eventType when it exists (versions
+ * count from 1, minor 0 is the first), else the latest. Appends the reasons to errs and
+ * sets *schema_note to "(schema id N, SUBJECT version V)" when the data breaks the
+ * schema. Returns RN_OK (valid), RN_EINVAL (see errs), or a code with err filled when
+ * the run must stop. */
+static int check_data(schema_cache *c, const rn_event *ev, rn_event_errors *errs, char *note,
+                      size_t notelen, rn_err *err)
+{
+    schema_entry *e;
+    note[0] = '\0';
+    int rc = schema_fetch(c, ev->event_type, (int)ev->data_minor + 1, &e, err);
+    if (rc == RN_OK && e->state == SC_NO_VERSION) rc = schema_fetch(c, ev->event_type, -1, &e, err);
+    if (rc != RN_OK) return rc;
+    switch (e->state) {
+    case SC_FOUND:
+        break;
+    case SC_ERROR:
+        rn_event_errors_add(errs, "/data", "schema registry: %s", e->error);
+        return RN_EINVAL;
+    default:
+        rn_event_errors_add(errs, "/eventType", "no schema registered under subject \"%s\"",
+                            ev->event_type);
+        return RN_EINVAL;
+    }
+    rn_jsonschema_errors jerrs;
+    rc = rn_jsonschema_validate(e->compiled, ev->data, &jerrs);
+    if (rc == RN_OK) return RN_OK;
+    if (rc == RN_ENOMEM) return rn_err_set(err, RN_ENOMEM, "out of memory");
+    /* "/data/price: -1 is less than the minimum of 0 (minimum)" */
+    for (size_t i = 0; i < jerrs.n; i++) {
+        char path[sizeof jerrs.e[i].instance_path + 8];
+        snprintf(path, sizeof path, "/data%s", jerrs.e[i].instance_path);
+        rn_event_errors_add(errs, path, "%s (%s)", jerrs.e[i].message, jerrs.e[i].keyword);
+    }
+    if (jerrs.truncated) rn_event_errors_add(errs, "/data", "more errors not listed");
+    if (jerrs.n == 0) rn_event_errors_add(errs, "/data", "does not match the schema");
+    snprintf(note, notelen, " (schema id %d, %s version %d)", e->id, ev->event_type,
+             e->found_version);
+    return RN_EINVAL;
+}
+
 /* ------------------------------------------------------------------ validate */
 
 /* 1 if the line holds only blanks. */
@@ -404,6 +619,7 @@ static int event_validate(int argc, char **argv)
     int rc = RN_CLI_EXIT_USAGE;
     char *line = NULL;
     size_t cap = 0;
+    schema_cache schemas = {0};
 
     optind = 0;
     opterr = 0;
@@ -436,18 +652,23 @@ static int event_validate(int argc, char **argv)
     rn_event_rules rules;
     if (make_rules(CMD_VALIDATE, &domains, &verbs, &rules)) goto out;
     if (registry) {
-        /* Checking data against a schema needs the registry client, which does not exist
-         * yet. Failing is safer than passing events a schema might reject. */
-        fprintf(stderr,
-                "%s: --schema-registry is not supported yet: this build checks the envelope and "
-                "naming rules only (run without --schema-registry for that)\n",
-                CMD_VALIDATE);
-        rc = RN_CLI_EXIT_FAIL;
-        goto out;
+        rn_err err;
+        int r = rn_cli_registry_init(&schemas.reg, registry, RN_CLI_DEFAULT_TIMEOUT_MS, &err);
+        if (r == RN_EINVAL) {
+            rn_cli_usage_error(CMD_VALIDATE, "--schema-registry: %s", err.msg);
+            goto out;
+        }
+        if (r) {
+            fprintf(stderr, "%s: %s\n", CMD_VALIDATE, err.msg);
+            rc = RN_CLI_EXIT_FAIL;
+            goto out;
+        }
+        schemas.open = 1;
     }
 
     size_t lineno = 0, nvalid = 0, ninvalid = 0;
     char text[RN_EVENT_MAX_ERRORS * (RN_EVENT_PATH_MAX + RN_EVENT_MSG_MAX + 4) + 64];
+    char note[RN_EVENT_MSG_MAX + 64];
     for (;;) {
         errno = 0;
         ssize_t n = getline(&line, &cap, stdin);
@@ -467,19 +688,33 @@ static int event_validate(int argc, char **argv)
 
         rn_event_errors errs;
         rn_event_errors_init(&errs);
-        json_t *root;
+        json_t *root = NULL;
         rn_event ev;
         int r = rn_event_parse(line, len, &rules, &root, &ev, &errs);
+        note[0] = '\0';
+        if (r == RN_OK && schemas.open) {
+            rn_err err;
+            r = check_data(&schemas, &ev, &errs, note, sizeof note, &err);
+            if (r != RN_OK && r != RN_EINVAL) {
+                /* Not a verdict on this envelope: nothing further can be checked. */
+                json_decref(root);
+                fflush(stdout);
+                fprintf(stderr, "%s: %s (stopped at line %zu: %zu valid, %zu invalid so far)\n",
+                        CMD_VALIDATE, err.msg, lineno, nvalid, ninvalid);
+                rc = RN_CLI_EXIT_FAIL;
+                goto out;
+            }
+        }
         if (r == RN_OK) {
             nvalid++;
             printf("ok %s\n", ev.event_id);
-            json_decref(root);
         } else {
             ninvalid++;
             if (errs.n == 0) rn_event_errors_add(&errs, "", "invalid (%s)", rn_strerror(r));
             rn_event_errors_format(&errs, text, sizeof text);
-            printf("invalid line %zu: %s\n", lineno, text);
+            printf("invalid line %zu: %s%s\n", lineno, text, note);
         }
+        json_decref(root);
     }
     if (fflush(stdout)) {
         fprintf(stderr, "%s: cannot write stdout: %s\n", CMD_VALIDATE, strerror(errno));
@@ -493,6 +728,7 @@ oom:
     fprintf(stderr, "%s: out of memory\n", CMD_VALIDATE);
     rc = RN_CLI_EXIT_FAIL;
 out:
+    schema_cache_fini(&schemas);
     free(line);
     free(domains.v);
     free(verbs.v);

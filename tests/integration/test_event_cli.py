@@ -290,13 +290,6 @@ def validate_rules():
         raise AssertionError('--allow-domain: %r' % out)
 
 
-def schema_registry_not_supported():
-    cp = expect(run(['validate', '--schema-registry', 'http://127.0.0.1:8081'],
-                    input=json.dumps(VALID) + '\n'), 1, 'validate --schema-registry')
-    if 'not supported yet' not in cp.stderr or cp.stdout:
-        raise AssertionError('--schema-registry: stdout %r stderr %r' % (cp.stdout, cp.stderr))
-
-
 def body(t):
     t.case('event --help texts', help_texts)
     t.case('event new defaults: v4 id, UTC ms time, dataVersion, correlationId', new_defaults)
@@ -309,7 +302,6 @@ def body(t):
     t.case('event validate verdicts and messages per line', validate_verdicts)
     t.case('event validate empty, blank and long input', validate_edge_inputs)
     t.case('event validate --past-tense and --allow-domain', validate_rules)
-    t.case('event validate --schema-registry is not supported yet', schema_registry_not_supported)
 
 
 if __name__ == '__main__':
