@@ -1,11 +1,13 @@
 /*
  * rdkbench - Kafka-protocol load generator for `make bench`, on librdkafka (any broker).
  *
- *   rdkbench create  --brokers H:P --topic T [--partitions 1]
+ *   rdkbench create  --brokers H:P --topic T [--partitions 1] [--config key=value ...]
  *   rdkbench produce --brokers H:P --topic T --count N [--size 1024] [--acks all|1|0]
  *                    [--linger-ms 5] [--batch-bytes B] [--window W] [--partition P]
+ *                    [--envelope]
  *   rdkbench consume --brokers H:P --topic T --count N
- *   rdkbench payload [--size 1024]          (prints the benchmark event, no newline)
+ *   rdkbench payload [--size 1024] [--envelope] [--seq N]
+ *                    (prints the benchmark event, no newline)
  *
  * Common: [--timeout S] (hard bound, default 120) [--label NAME] (first word of the result,
  * default "runnel") [-X key=value ...] (any librdkafka property, applied last).
@@ -17,6 +19,13 @@
  *   thread), so it includes librdkafka's linger and queueing as an application sees it.
  *   Throughput is delivered messages / (last delivery report - first enqueue). librdkafka's
  *   own broker round-trip statistics (request sent -> response) are reported beside it.
+ * --envelope: every message is instead a valid event envelope (docs/events.md) of exactly
+ *   --size bytes, eventType order.created.v1, with its own eventId: a UUID v4 whose first
+ *   80 bits are random per run (version nibble 4, variant 8..b) and whose last 48 bits
+ *   count the messages; subject and data.orderId carry the same counter, and
+ *   metadata.correlationId = eventId (a new conversation). data.padding ('x' * n) makes up
+ *   the size. Only those fixed-width hex fields are rewritten per message, so the client
+ *   pays a few dozen stores per message, not a JSON encoder.
  * consume: the legacy (group-less) consumer API starts every partition of T at
  *   OFFSET_BEGINNING on one queue and reads until N messages; no group, no commits.
  *
@@ -36,6 +45,8 @@
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAX_X 64
 
@@ -46,6 +57,10 @@ struct opts {
     double timeout;
     int nx;
     const char *xk[MAX_X], *xv[MAX_X];
+    int envelope; /* --envelope: a valid event envelope per message */
+    long seq;     /* payload --seq: the counter of the printed envelope */
+    int nconfig;  /* create --config key=value */
+    const char *ck[MAX_X], *cv[MAX_X];
 };
 
 static volatile sig_atomic_t g_stop;
@@ -64,7 +79,8 @@ static void die_usage(const char *msg)
             "usage: rdkbench create|produce|consume|payload --brokers H:P --topic T [--count N]\n"
             "         [--size 1024] [--acks all|1|0] [--linger-ms 5] [--batch-bytes B]\n"
             "         [--window W] [--partition P] [--partitions N] [--timeout S]\n"
-            "         [--label NAME] [-X key=value ...]\n");
+            "         [--label NAME] [--envelope] [--seq N] [--config key=value ...]\n"
+            "         [-X key=value ...]\n");
     exit(2);
 }
 
@@ -110,7 +126,17 @@ static void parse_opts(struct opts *o, int argc, char **argv)
             o->batch_bytes = atoi(v);
         else if (OPT("--timeout"))
             o->timeout = atof(v);
-        else if (OPT("-X")) {
+        else if (!strcmp(a, "--envelope"))
+            o->envelope = 1;
+        else if (OPT("--seq"))
+            o->seq = atol(v);
+        else if (OPT("--config")) {
+            const char *eq = strchr(v, '=');
+            if (!eq || o->nconfig == MAX_X)
+                die_usage("--config wants key=value");
+            o->ck[o->nconfig] = strndup(v, (size_t)(eq - v));
+            o->cv[o->nconfig++] = eq + 1;
+        } else if (OPT("-X")) {
             const char *eq = strchr(v, '=');
             if (!eq || o->nx == MAX_X)
                 die_usage("-X wants key=value");
@@ -235,6 +261,12 @@ static int cmd_create(const struct opts *o)
         fprintf(stderr, "rdkbench: NewTopic: %s\n", err);
         return 1;
     }
+    for (int i = 0; i < o->nconfig; i++) {
+        if (rd_kafka_NewTopic_set_config(nt, o->ck[i], o->cv[i])) {
+            fprintf(stderr, "rdkbench: NewTopic config %s=%s refused\n", o->ck[i], o->cv[i]);
+            return 1;
+        }
+    }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_operation_timeout(ao, 10000, err, sizeof(err));
@@ -266,7 +298,114 @@ static int cmd_create(const struct opts *o)
     rd_kafka_NewTopic_destroy(nt);
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy(rk);
+    for (int i = 0; i < o->nconfig; i++)
+        free((void *)o->ck[i]);
     return rc;
+}
+
+/* ---- envelope payload ----------------------------------------------------------------- */
+
+/*
+ * A valid event envelope (docs/events.md) of exactly `size` bytes, built once; per message
+ * env_stamp() rewrites only fixed-width hex fields in place:
+ *   eventId, metadata.correlationId  RRRRRRRR-RRRR-4RRR-VRRR-CCCCCCCCCCCC
+ *                                    (R: random per run, V: 8..b, C: 48-bit counter)
+ *   subject "order-CCCCCCCCCCCC", data.orderId "CCCCCCCCCCCC"
+ * Everything else is constant: eventType order.created.v1, eventTime the run's start
+ * (RFC 3339 UTC, milliseconds), dataVersion "1.0", data {orderId, customerId, totalAmount,
+ * currency, quantity, padding}, padding 'x' * n bringing the total to `size`.
+ */
+struct env_tmpl {
+    char *buf;
+    size_t size;
+    size_t off_id, off_corr, off_subj, off_order; /* where the rewritten fields start */
+};
+
+static const char hexdig[] = "0123456789abcdef";
+
+static void put_hex(char *p, uint64_t v, int ndigits)
+{
+    for (int i = ndigits - 1; i >= 0; i--, v >>= 4)
+        p[i] = hexdig[v & 15];
+}
+
+/* Appends s to t->buf at *len (the buffer has room: checked by the caller's sizing). */
+static size_t env_put(char *buf, size_t *len, const char *s)
+{
+    size_t at = *len, n = strlen(s);
+    memcpy(buf + at, s, n);
+    *len += n;
+    return at;
+}
+
+/* Builds the template; returns 0, or -1 if size is too small for the fixed part. */
+static int env_init(struct env_tmpl *t, size_t size)
+{
+    static const char uuid0[] = "00000000-0000-4000-8000-000000000000";
+    size_t fixed = 512; /* more than the fixed part below */
+    t->size = size;
+    t->buf = malloc(size + fixed);
+    if (!t->buf)
+        return -1;
+    /* 80 random bits per run (getrandom via /dev/urandom; time and pid as a fallback) */
+    uint64_t r1 = 0, r2 = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&r1, sizeof r1, 1, f) != 1 || fread(&r2, sizeof r2, 1, f) != 1) {
+        r1 = (uint64_t)(bench_now() * 1e9) ^ ((uint64_t)getpid() << 32);
+        r2 = r1 * 0x9e3779b97f4a7c15ull;
+    }
+    if (f)
+        fclose(f);
+    char uuid[sizeof uuid0];
+    memcpy(uuid, uuid0, sizeof uuid0);
+    put_hex(uuid, r1 >> 32, 8);               /* time_low */
+    put_hex(uuid + 9, (r1 >> 16) & 0xffff, 4); /* time_mid */
+    put_hex(uuid + 15, r1 & 0xfff, 3);        /* after the version nibble '4' */
+    uuid[19] = hexdig[8 | (r2 & 3)];          /* RFC 4122/9562 variant 10xx: 8, 9, a, b */
+    put_hex(uuid + 20, (r2 >> 2) & 0xfff, 3);
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+
+    size_t len = 0;
+    char *b = t->buf;
+    env_put(b, &len, "{\"eventId\":\"");
+    t->off_id = env_put(b, &len, uuid);
+    env_put(b, &len, "\",\"eventType\":\"order.created.v1\",\"eventTime\":\"");
+    env_put(b, &len, when);
+    env_put(b, &len, "\",\"source\":\"runnel-bench\",\"subject\":\"order-");
+    t->off_subj = env_put(b, &len, "000000000000");
+    env_put(b, &len, "\",\"dataVersion\":\"1.0\",\"data\":{\"orderId\":\"");
+    t->off_order = env_put(b, &len, "000000000000");
+    env_put(b, &len, "\",\"customerId\":\"customer-4711\",\"totalAmount\":99.99,"
+                     "\"currency\":\"SEK\",\"quantity\":3,\"padding\":\"");
+    static const char tail1[] = "\"},\"metadata\":{\"correlationId\":\"";
+    static const char tail2[] = "\"}}";
+    size_t rest = (sizeof tail1 - 1) + (sizeof uuid0 - 1) + (sizeof tail2 - 1);
+    if (len + rest > size) {
+        free(t->buf);
+        t->buf = NULL;
+        return -1;
+    }
+    size_t pad = size - len - rest;
+    memset(b + len, 'x', pad);
+    len += pad;
+    env_put(b, &len, tail1);
+    t->off_corr = env_put(b, &len, uuid);
+    env_put(b, &len, tail2);
+    return len == size ? 0 : -1;
+}
+
+/* Makes the template message number n (fresh eventId, subject and orderId). */
+static inline void env_stamp(struct env_tmpl *t, uint64_t n)
+{
+    n &= 0xffffffffffffull; /* 48 bits */
+    put_hex(t->buf + t->off_id + 24, n, 12);
+    memcpy(t->buf + t->off_corr + 24, t->buf + t->off_id + 24, 12);
+    memcpy(t->buf + t->off_subj, t->buf + t->off_id + 24, 12);
+    memcpy(t->buf + t->off_order, t->buf + t->off_id + 24, 12);
 }
 
 /* ---- produce --------------------------------------------------------------------------- */
@@ -311,6 +450,15 @@ static int cmd_produce(const struct opts *o)
     if (!st.start || !st.lat || !payload)
         return 1;
     bench_payload(payload, (size_t)o->size);
+    struct env_tmpl env = {0};
+    if (o->envelope) {
+        if (env_init(&env, (size_t)o->size)) {
+            fprintf(stderr, "rdkbench: --size %d is too small for an envelope\n", o->size);
+            return 1;
+        }
+        free(payload);
+        payload = env.buf; /* rewritten in place per message; librdkafka copies it */
+    }
 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     snprintf(v, sizeof(v), "%d", acks);
@@ -343,6 +491,8 @@ static int cmd_produce(const struct opts *o)
             rd_kafka_poll(rk, 1);
             continue;
         }
+        if (o->envelope)
+            env_stamp(&env, (uint64_t)sent);
         st.start[sent] = bench_now();
         rd_kafka_resp_err_t err = rd_kafka_producev(
             rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
@@ -377,12 +527,12 @@ static int cmd_produce(const struct opts *o)
     size_t n = (size_t)st.ok;
     printf("RESULT %s produce acks=%s msgs=%ld secs=%.3f msgs_per_s=%.0f MB_per_s=%.1f "
            "p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f rtt_avg_us=%s rtt_p99_us=%s "
-           "rtt_max_us=%s errors=%ld window=%ld linger_ms=%d\n",
+           "rtt_max_us=%s errors=%ld window=%ld linger_ms=%d payload=%s\n",
            o->label, acks < 0 ? "all" : o->acks, st.ok, el, el > 0 ? (double)st.ok / el : 0,
            el > 0 ? (double)st.ok * o->size / el / 1e6 : 0, bench_pct(st.lat, n, 0.50),
            bench_pct(st.lat, n, 0.99), bench_pct(st.lat, n, 0.999), bench_pct(st.lat, n, 1.0),
            rtt_avg, rtt_p99, rtt_max, st.errors, o->window,
-           o->linger_ms);
+           o->linger_ms, o->envelope ? "envelope" : "plain");
     fflush(stdout);
     if (st.errors)
         fprintf(stderr, "rdkbench: %ld delivery errors, first: %s\n", st.errors,
@@ -392,6 +542,9 @@ static int cmd_produce(const struct opts *o)
     rd_kafka_topic_destroy(rkt);
     rd_kafka_flush(rk, 2000);
     rd_kafka_destroy(rk);
+    free(payload);
+    free(st.start);
+    free(st.lat);
     return (st.errors || st.ok < o->count) ? 3 : 0;
 }
 
@@ -469,6 +622,17 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (!strcmp(o.cmd, "payload")) {
+        if (o.envelope) {
+            struct env_tmpl env;
+            if (env_init(&env, (size_t)o.size)) {
+                fprintf(stderr, "rdkbench: --size %d is too small for an envelope\n", o.size);
+                return 1;
+            }
+            env_stamp(&env, (uint64_t)o.seq);
+            fwrite(env.buf, 1, env.size, stdout);
+            free(env.buf);
+            return 0;
+        }
         char *p = malloc((size_t)o.size);
         bench_payload(p, (size_t)o.size);
         fwrite(p, 1, (size_t)o.size, stdout);

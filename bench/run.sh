@@ -5,7 +5,11 @@
 #   runnel  fresh build/runnel per repeat (temp data dir, 127.0.0.1, free ports); topics of
 #           1 partition; rdkbench (librdkafka) produces COUNT 1 KiB events with acks=all and
 #           acks=1 (linger.ms=5, <= WINDOW un-acked: the issue's workload), then again with
-#           <= 256 un-acked and linger.ms=0 (NATS's window: like-for-like latency), then
+#           <= 256 un-acked and linger.ms=0 (NATS's window: like-for-like latency); then
+#           produces COUNT 1 KiB event envelopes (rdkbench --envelope: a fresh eventId each)
+#           with acks=1, <= WINDOW un-acked, to three topics with runnel.validation=none,
+#           envelope and schema (a JSON schema for order.created.v1 registered over HTTP
+#           first), proving after each validated run that a bad record is refused; then
 #           consumes the first acks=all topic from the beginning.
 #   all     also, interleaved per repeat:
 #           nats   nats-server -js (file storage, R1): natsbench async publish (<=256
@@ -23,6 +27,7 @@
 # NATS_WINDOW (256), DISK_SECS (4), CLIENT_TIMEOUT (90 s per client run), BUILD (build),
 # BENCH_TMP (/tmp: where data dirs live; put it on the disk you mean to measure),
 # RDK_PRODUCE_X / RDK_CONSUME_X (extra "-X k=v ..." for rdkbench).
+# VALIDATION=0 skips the three validation runs.
 # Every server is started here, on 127.0.0.1, and stopped by PID on exit (also on error or
 # Ctrl-C); every load loop is bounded by COUNT and by a timeout.
 set -euo pipefail
@@ -46,6 +51,7 @@ LINGER_MS=${LINGER_MS:-5}
 NATS_WINDOW=${NATS_WINDOW:-256}
 DISK_SECS=${DISK_SECS:-4}
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-90}
+VALIDATION=${VALIDATION:-1}
 SIZE=1024
 RDK_PRODUCE_X=${RDK_PRODUCE_X:-}
 RDK_CONSUME_X=${RDK_CONSUME_X:-}
@@ -161,13 +167,14 @@ PAYLOAD=$("$RDK" payload --size $SIZE)
     echo "data dir: $WORK on $(df --output=source,fstype "$WORK" | tail -1 | tr -s ' ')"
     echo "runnel: $("$RUNNEL" version 2>/dev/null || echo '?'); librdkafka $(pkg-config --modversion rdkafka)"
     [ "$MODE" = all ] && echo "nats-server: $(nats-server --version 2>&1 | head -1); $(redis-server --version | cut -d' ' -f1-3)"
-    echo "count=$COUNT size=$SIZE repeats=$REPEATS window=$WINDOW linger_ms=$LINGER_MS nats_window=$NATS_WINDOW"
+    echo "count=$COUNT size=$SIZE repeats=$REPEATS window=$WINDOW linger_ms=$LINGER_MS nats_window=$NATS_WINDOW validation=$VALIDATION"
 } >"$OUT/machine.txt"
 sed 's/^/  /' "$OUT/machine.txt" >&2
 
 # ---- runnel -----------------------------------------------------------------------------
 RUNNEL_ADDR=""
-start_runnel() { # start_runnel RUN -> RUNNEL_PID, RUNNEL_ADDR, RUNNEL_DIR
+RUNNEL_HTTP=""
+start_runnel() { # start_runnel RUN -> RUNNEL_PID, RUNNEL_ADDR, RUNNEL_HTTP, RUNNEL_DIR
     RUNNEL_DIR=$WORK/runnel.$1
     mkdir -p "$RUNNEL_DIR/data"
     "$RUNNEL" serve --data-dir "$RUNNEL_DIR/data" --kafka-listen 127.0.0.1:0 \
@@ -183,31 +190,117 @@ start_runnel() { # start_runnel RUN -> RUNNEL_PID, RUNNEL_ADDR, RUNNEL_DIR
     done
     [ -n "$line" ] || { log "no ready line from runnel within 30 s"; return 1; }
     RUNNEL_ADDR=$(printf '%s\n' "$line" | sed -n 's/.*kafka=\([^ ]*\).*/\1/p')
+    RUNNEL_HTTP=$(printf '%s\n' "$line" | sed -n 's/.*http=\([^ ]*\).*/\1/p')
     log "runnel $1 ready on $RUNNEL_ADDR (pid $RUNNEL_PID)"
 }
-create_topic() { # create_topic NAME: the CLI first, rdkbench's admin path if that fails
-    if timeout 30 "$RUNNEL" topics create "$1" --partitions 1 --brokers "$RUNNEL_ADDR" \
-        >/dev/null 2>>"$OUT/logs/topics.err"; then
+# create_topic NAME [KEY=VALUE ...]: the CLI first, rdkbench's admin path if that fails
+create_topic() {
+    local name=$1 kv cli=() rdk=()
+    shift
+    for kv in "$@"; do
+        cli+=(--config "$kv")
+        rdk+=(--config "$kv")
+    done
+    if timeout 30 "$RUNNEL" topics create "$name" --partitions 1 "${cli[@]}" \
+        --brokers "$RUNNEL_ADDR" >/dev/null 2>>"$OUT/logs/topics.err"; then
         return 0
     fi
-    log "runnel topics create $1 failed (see $OUT/logs/topics.err); using rdkbench create"
-    timeout 30 "$RDK" create --brokers "$RUNNEL_ADDR" --topic "$1" --partitions 1
+    log "runnel topics create $name failed (see $OUT/logs/topics.err); using rdkbench create"
+    timeout 30 "$RDK" create --brokers "$RUNNEL_ADDR" --topic "$name" --partitions 1 "${rdk[@]}"
 }
-# produce_run RUN TEST TOPIC ACKS WINDOW LINGER_MS CONFIG
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { # cpu_ticks PID: user + system CPU of the process so far, in clock ticks
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# produce_run RUN TEST TOPIC ACKS WINDOW LINGER_MS CONFIG [rdkbench option ...]
+# Besides the client's figures it records the broker's CPU time per delivered message
+# (all its threads, user + system, from /proc: 10 ms resolution).
 produce_run() {
-    local r=$1 test=$2 topic=$3 acks=$4 window=$5 linger=$6 cfg=$7 line
-    create_topic "$topic" || { failed "$FUNCNAME $*"; return 0; }
+    local r=$1 test=$2 topic=$3 acks=$4 window=$5 linger=$6 cfg=$7 line c0 c1 msgs
+    shift 7
+    c0=$(cpu_ticks "$RUNNEL_PID")
     line=$(run_client "runnel-$test-$r" "$RDK" produce --brokers "$RUNNEL_ADDR" --topic "$topic" \
         --count "$COUNT" --size $SIZE --acks "$acks" --linger-ms "$linger" --window "$window" \
-        --timeout "$CLIENT_TIMEOUT" $RDK_PRODUCE_X)
+        --timeout "$CLIENT_TIMEOUT" "$@" $RDK_PRODUCE_X)
+    c1=$(cpu_ticks "$RUNNEL_PID")
     log "$line"
     record_line runnel "$test" "$cfg" "$r" "$line" msgs_per_s MB_per_s p50_us p99_us p999_us \
         max_us rtt_avg_us rtt_p99_us rtt_max_us errors
+    msgs=$(printf '%s\n' "$line" | tr ' ' '\n' | sed -n 's/^msgs=//p')
+    if [ -n "$msgs" ] && [ "$msgs" -gt 0 ]; then
+        record runnel "$test" "$cfg" broker_cpu_us_per_msg "$r" \
+            "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$msgs" 'BEGIN{printf "%.2f", d / hz * 1e6 / n}')"
+    fi
+}
+
+# ---- runnel: validation at the produce boundary ------------------------------------------
+# The data schema of order.created.v1 (what rdkbench --envelope sends): required members
+# with types, two patterns, a minimum, an enum, and a maxLength on the padding string.
+# Envelopes of 1 KiB carry 635 bytes of padding; the 2 KiB probe below carries 1,659.
+SCHEMA='{"$schema":"http://json-schema.org/draft-07/schema#","title":"order.created.v1 data",
+"type":"object","required":["orderId","customerId","totalAmount","currency","quantity","padding"],
+"properties":{"orderId":{"type":"string","pattern":"^[0-9a-f]{12}$"},
+"customerId":{"type":"string","pattern":"^customer-[0-9]+$","maxLength":64},
+"totalAmount":{"type":"number","minimum":0},
+"currency":{"type":"string","enum":["SEK","EUR","USD","NOK","DKK"]},
+"quantity":{"type":"integer","minimum":1,"maximum":1000},
+"padding":{"type":"string","maxLength":1000}},
+"additionalProperties":false}'
+register_schema() { # register_schema SUBJECT: POST $SCHEMA to the broker's registry
+    local body resp
+    body=$(python3 -c 'import json,sys; print(json.dumps({"schemaType": "JSON",
+        "schema": json.dumps(json.loads(sys.argv[1]), separators=(",", ":"))}))' "$SCHEMA")
+    resp=$(curl -s -m 10 -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+        --data "$body" "http://$RUNNEL_HTTP/subjects/$1/versions" 2>&1) || true
+    if printf '%s' "$resp" | grep -q '"id"'; then
+        log "schema registered under $1: $resp"
+        return 0
+    fi
+    log "registering the schema of $1 at http://$RUNNEL_HTTP failed: ${resp:-no answer}"
+    return 1
+}
+# probe_reject RUN TOPIC WHAT rdkbench-option...: one message that must be refused (proves
+# the topic really validates, and what); a failed run if it is stored.
+probe_reject() {
+    local r=$1 topic=$2 what=$3 out rc=0
+    shift 3
+    out=$(timeout -k 5 60 "$RDK" produce --brokers "$RUNNEL_ADDR" --topic "$topic" --count 1 \
+        --acks 1 --linger-ms 0 --timeout 30 "$@" 2>"$OUT/logs/probe-$topic-$r.err") || rc=$?
+    if [ $rc -eq 3 ] && printf '%s\n' "$out" | grep -q ' msgs=0 .*errors=1 ' &&
+        grep -qiE 'failed to validate record|invalid.record' "$OUT/logs/probe-$topic-$r.err"; then
+        log "probe: $topic refused $what ($(grep -i 'first:' "$OUT/logs/probe-$topic-$r.err" | sed 's/.*first: //'))"
+    else
+        log "probe: $topic did NOT refuse $what (exit $rc): $out"
+        failed "probe $topic $r: $what was not refused"
+    fi
+}
+bench_validation() { # bench_validation RUN: the same envelopes to none / envelope / schema
+    local r=$1 mode cfg
+    for mode in none envelope schema; do
+        cfg="acks=1, linger.ms=$LINGER_MS, window=$WINDOW, 1 KiB envelopes, runnel.validation=$mode"
+        create_topic "bench-val-$mode" "runnel.validation=$mode" ||
+            { failed "create bench-val-$mode $r"; continue; }
+        if [ $mode = schema ] && ! register_schema order.created.v1; then
+            failed "schema registration $r"
+            continue
+        fi
+        produce_run "$r" "produce_val_$mode" "bench-val-$mode" 1 "$WINDOW" "$LINGER_MS" "$cfg" \
+            --envelope
+        case $mode in
+        envelope) probe_reject "$r" "bench-val-$mode" "a record that is not an envelope" ;;
+        schema) probe_reject "$r" "bench-val-$mode" "an envelope whose data breaks the schema" \
+            --envelope --size 2048 ;;
+        esac
+    done
 }
 bench_runnel() { # bench_runnel RUN
     local r=$1 line rc=0
     start_runnel "$r" || { failed "$FUNCNAME $*"; return 0; }
     # the issue's workload: one producer, librdkafka with linger, <= WINDOW un-acked
+    local t
+    for t in bench-all bench-one bench-all-w bench-one-w; do
+        create_topic "$t" || failed "create $t $r"
+    done
     produce_run "$r" produce_acks_all bench-all all "$WINDOW" "$LINGER_MS" \
         "1 partition, linger.ms=$LINGER_MS, window=$WINDOW, fsync (b)"
     produce_run "$r" produce_acks_1 bench-one 1 "$WINDOW" "$LINGER_MS" \
@@ -217,13 +310,16 @@ bench_runnel() { # bench_runnel RUN
         "1 partition, linger.ms=0, window=$NATS_WINDOW, fsync (b)"
     produce_run "$r" produce_acks_1_w$NATS_WINDOW bench-one-w 1 "$NATS_WINDOW" 0 \
         "1 partition, linger.ms=0, window=$NATS_WINDOW, write() (a)"
+    local disk_bytes
+    disk_bytes=$(du -sb "$RUNNEL_DIR/data" | cut -f1) # the four topics above
+    [ "$VALIDATION" = 1 ] && bench_validation "$r"
     line=$(run_client "runnel-consume-$r" "$RDK" consume --brokers "$RUNNEL_ADDR" \
         --topic bench-all --count "$COUNT" --size $SIZE --timeout "$CLIENT_TIMEOUT" $RDK_CONSUME_X)
     log "$line"
     record_line runnel consume "1 partition, from beginning, no group" "$r" "$line" \
         msgs_per_s MB_per_s first_msg_ms errors
     record runnel produce_acks_all "disk bytes/msg" disk_bytes_per_msg "$r" \
-        "$(( $(du -sb "$RUNNEL_DIR/data" | cut -f1) / (4 * COUNT) ))"
+        "$((disk_bytes / (4 * COUNT)))"
     stop_pid "$RUNNEL_PID" || rc=$?
     [ $rc -eq 0 ] || { log "runnel exited with status $rc on SIGTERM (want 0)"; failed "runnel $r: exit $rc on SIGTERM"; }
     if grep -qiE 'error|fatal|panic|assert' "$OUT/logs/runnel-$r.log"; then
@@ -348,6 +444,33 @@ for (s, t, c, m), vs in groups.items():
 def med(s, t, m="msgs_per_s"):
     vs = [v for (s2, t2, c, m2), vals in groups.items() if (s2, t2, m2) == (s, t, m) for v in vals]
     return statistics.median(vs) if vs else None
+
+def ratio_line(name, a, b, target, note=""):
+    ma, mb = med(*a), med(*b)
+    if not ma or not mb:
+        print(f"  {name:<58} n/a (missing results)")
+        return
+    ra, rb = per_run[a + ("msgs_per_s",)], per_run[b + ("msgs_per_s",)]
+    runs = [ra[k] / rb[k] for k in ra if k in rb and rb[k] > 0]
+    rng = f"[{min(runs):.2f} .. {max(runs):.2f}]" if runs else ""
+    verdict = "meets" if ma / mb >= target else "MISSES"
+    print(f"  {name:<58} {ma / mb:5.2f}x {rng:<16} target >= {target:g}x: {verdict}{note}")
+
+if med("runnel", "produce_val_none"):
+    print()
+    print("validation at the produce boundary (acks=1, 1 KiB envelopes; msgs/s medians, per-repeat ratios in brackets):")
+    for m in ("none", "envelope", "schema"):
+        v = med("runnel", f"produce_val_{m}")
+        if v:
+            cpu = med("runnel", f"produce_val_{m}", "broker_cpu_us_per_msg")
+            print(f"  runnel.validation={m:<9} {v:>9,.0f} msgs/s  p50/p99 "
+                  f"{med('runnel', f'produce_val_{m}', 'p50_us'):,.0f}/"
+                  f"{med('runnel', f'produce_val_{m}', 'p99_us'):,.0f} us  broker CPU "
+                  + (f"{cpu:.2f} us/msg" if cpu is not None else "n/a"))
+    ratio_line("schema-validated / unvalidated produce", ("runnel", "produce_val_schema"),
+               ("runnel", "produce_val_none"), 0.5, " (issue 4)")
+    ratio_line("envelope-validated / unvalidated produce", ("runnel", "produce_val_envelope"),
+               ("runnel", "produce_val_none"), 0.5)
 
 if mode == "all":
     print()
