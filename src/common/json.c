@@ -4,6 +4,7 @@
 #include "common/json.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,60 @@ static int add(builder *b, json_t *v)
         b->why = "duplicate object key";
         return 0;
     }
-    int rc = json_object_set_new_nocheck(top, b->key, v);
+    int rc = json_object_set_new_nocheck(top, b->key, v); /* key checked in on_map_key */
     key_release(b);
     if (rc) {
         b->why = "out of memory";
         return 0;
+    }
+    return 1;
+}
+
+/* Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), with
+ * an 8-bytes-at-a-time ASCII fast path. yajl's own check lets code points above U+10FFFF
+ * through, which jansson (and so everything downstream) refuses. */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i < len)
+            return 0;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+            return 0;
+        i += len;
     }
     return 1;
 }
@@ -108,7 +158,10 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
         b->why = "\\u0000 is not allowed";
         return 0;
     }
-    /* yajl has already checked the UTF-8. */
+    if (!utf8_valid(s, len)) {
+        b->why = "invalid UTF-8 in a string";
+        return 0;
+    }
     return add(b, json_stringn_nocheck((const char *)s, len));
 }
 
@@ -117,6 +170,10 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t len)
     builder *b = ctx;
     if (memchr(s, '\0', len)) {
         b->why = "\\u0000 is not allowed";
+        return 0;
+    }
+    if (!utf8_valid(s, len)) {
+        b->why = "invalid UTF-8 in an object key";
         return 0;
     }
     key_release(b);
