@@ -120,7 +120,18 @@ static void reject(rn_govern_verdict *v, rn_arena *a, int32_t index, const char 
 
 /* Validates ev.data against the registry schema of its eventType. Returns RN_OK, or
  * RN_EINVAL with msg filled. */
-static int check_schema(rn_govern *g, const rn_event *ev, char *msg, size_t msglen)
+/* The schema found for the previous record of the batch: records of one batch usually
+ * share their eventType and dataVersion, and a lookup costs more than validating. */
+typedef struct schema_cache {
+    char type[256];
+    uint32_t minor;
+    const rn_jsonschema *schema;
+    int id;
+    int valid;
+} schema_cache;
+
+static int check_schema(rn_govern *g, const rn_event *ev, schema_cache *cache, char *msg,
+                        size_t msglen)
 {
     if (!g->schema_fn) {
         snprintf(msg, msglen, "/data: schema validation needs the schema registry");
@@ -129,12 +140,26 @@ static int check_schema(rn_govern *g, const rn_event *ev, char *msg, size_t msgl
     const rn_jsonschema *schema = NULL;
     int id = 0;
     rn_err err;
-    /* dataVersion "MAJOR.MINOR": the subject's version MINOR + 1 when it exists (the
-     * registry numbers versions from 1; minor 0 is the first), else the latest. */
-    int version = (int)ev->data_minor + 1;
-    int rc = g->schema_fn(g->schema_arg, ev->event_type, version, &schema, &id, &err);
-    if (rc == RN_ENOTFOUND)
-        rc = g->schema_fn(g->schema_arg, ev->event_type, -1, &schema, &id, &err);
+    int rc = RN_OK;
+    if (cache->valid && cache->minor == ev->data_minor && !strcmp(cache->type, ev->event_type)) {
+        schema = cache->schema;
+        id = cache->id;
+    } else {
+        /* dataVersion "MAJOR.MINOR": the subject's version MINOR + 1 when it exists (the
+         * registry numbers versions from 1; minor 0 is the first), else the latest. */
+        int version = (int)ev->data_minor + 1;
+        rc = g->schema_fn(g->schema_arg, ev->event_type, version, &schema, &id, &err);
+        if (rc == RN_ENOTFOUND)
+            rc = g->schema_fn(g->schema_arg, ev->event_type, -1, &schema, &id, &err);
+        cache->valid = 0;
+        if (rc == RN_OK && strlen(ev->event_type) < sizeof cache->type) {
+            strcpy(cache->type, ev->event_type);
+            cache->minor = ev->data_minor;
+            cache->schema = schema;
+            cache->id = id;
+            cache->valid = 1;
+        }
+    }
     if (rc == RN_ENOTFOUND) {
         snprintf(msg, msglen, "/eventType: no schema registered under subject \"%s\"",
                  ev->event_type);
@@ -186,6 +211,8 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
         return rn_err_set(err, RN_ENOMEM, "out of memory");
     }
     int64_t now = rn_now_ms();
+    schema_cache cache;
+    cache.valid = 0;
     rn_record r;
     int32_t i = 0;
     while ((rc = rn_record_iter_next(&it, &r, err)) == 1 && i < n) {
@@ -214,7 +241,7 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
             v->has_id[i] = 1;
             char msg[900];
             if (enforce && s->validation == RN_VALIDATION_SCHEMA &&
-                check_schema(g, &ev, msg, sizeof msg) != RN_OK) {
+                check_schema(g, &ev, &cache, msg, sizeof msg) != RN_OK) {
                 reject(v, a, i, msg);
                 bad = 1;
             }
