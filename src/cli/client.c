@@ -456,3 +456,51 @@ int rn_cli_parse_time(const char *s, int64_t *ms)
     *ms = ((int64_t)t - offset_s) * 1000 + frac_ms;
     return 0;
 }
+
+/* ------------------------------------------------------------------ admin commands */
+
+void rn_cli_admin_init(rn_cli_admin *a, const char *cmd)
+{
+    memset(a, 0, sizeof *a);
+    rn_cli_client_init(&a->cli, cmd);
+    a->timeout_ms = RN_CLI_DEFAULT_TIMEOUT_MS;
+}
+
+void rn_cli_admin_fini(rn_cli_admin *a)
+{
+    if (a->rk) rd_kafka_destroy(a->rk);
+    rn_cli_client_fini(&a->cli);
+}
+
+int rn_cli_admin_opt(rn_cli_admin *a, int opt, const char *arg)
+{
+    if (opt == RN_CLI_OPT_TIMEOUT)
+        return rn_cli_parse_int(a->cli.cmd, "--timeout-ms", arg, 1, 3600 * 1000, &a->timeout_ms) < 0
+                   ? -1
+                   : 1;
+    return rn_cli_client_opt(&a->cli, opt, arg);
+}
+
+int rn_cli_admin_open(rn_cli_admin *a)
+{
+    rn_err err;
+    rd_kafka_conf_t *conf = rn_cli_conf_new(&a->cli, a->timeout_ms, &err);
+    if (!conf || rn_cli_conf_set(conf, "allow.auto.create.topics", "false", &err) < 0) {
+        if (conf) rd_kafka_conf_destroy(conf);
+        return rn_cli_fail(&a->cli, "%s", err.msg);
+    }
+    a->rk = rn_cli_client_open(&a->cli, RD_KAFKA_PRODUCER, conf, &err);
+    if (!a->rk) return rn_cli_fail(&a->cli, "%s", err.msg);
+    return RN_CLI_EXIT_OK;
+}
+
+rd_kafka_AdminOptions_t *rn_cli_admin_options(rn_cli_admin *a, rd_kafka_admin_op_t op)
+{
+    char errstr[256];
+    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(a->rk, op);
+    rd_kafka_AdminOptions_set_request_timeout(o, a->timeout_ms + 1000, errstr, sizeof errstr);
+    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
+        op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS)
+        rd_kafka_AdminOptions_set_operation_timeout(o, a->timeout_ms, errstr, sizeof errstr);
+    return o;
+}

@@ -128,6 +128,32 @@ int rn_cli_parse_int(const char *cmd, const char *flag, const char *s, int min, 
 
 /* Splits "key=value" at the first '='. The key must be non-empty. Returns 0 with *key
  * (from malloc, caller frees) and *value (points into s), or -1 (nothing allocated). */
+/* ------------------------------------------------------------------ admin commands */
+
+/* getopt value of --timeout-ms in the admin commands (topics, groups). */
+enum { RN_CLI_OPT_TIMEOUT = 1000 };
+
+/* State of an admin command (runnel topics / groups): the client settings, the command's
+ * timeout and the admin handle. Caller-provided storage. */
+typedef struct rn_cli_admin {
+    rn_cli_client cli; /* cli.cmd is "runnel topics create" etc. */
+    int timeout_ms;
+    rd_kafka_t *rk; /* admin handle; owned */
+} rn_cli_admin;
+
+void rn_cli_admin_init(rn_cli_admin *a, const char *cmd);
+void rn_cli_admin_fini(rn_cli_admin *a);
+/* Handles --timeout-ms and the common client flags. Returns 1 if handled, 0 if not ours,
+ * -1 after printing a usage error. */
+int rn_cli_admin_opt(rn_cli_admin *a, int opt, const char *arg);
+/* Creates the admin handle (a producer that never asks the broker to auto-create a topic
+ * it looks up). Returns RN_CLI_EXIT_OK or the exit code after printing the error. */
+int rn_cli_admin_open(rn_cli_admin *a);
+/* New AdminOptions for op (owned by the caller): the request timeout bounds the whole
+ * call, a little after timeout_ms; topic changes also get timeout_ms as the operation
+ * timeout, how long the broker waits for the change to settle. */
+rd_kafka_AdminOptions_t *rn_cli_admin_options(rn_cli_admin *a, rd_kafka_admin_op_t op);
+
 /* A growable vector of borrowed strings (e.g. repeated flags); zero-initialise. */
 typedef struct rn_cli_strv {
     const char **v; /* from malloc */

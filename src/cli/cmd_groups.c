@@ -30,7 +30,7 @@
 
 /* Long-only flags. */
 enum {
-    OPT_TIMEOUT = 1000,
+    OPT_TIMEOUT = RN_CLI_OPT_TIMEOUT,
     OPT_JSON,
     OPT_IF_EXISTS,
     OPT_TOPIC,
@@ -49,11 +49,7 @@ typedef struct help_text {
 } help_text;
 
 /* One subcommand's state: the client flags plus its handle. */
-typedef struct groups_ctx {
-    rn_cli_client cli; /* cli.cmd is "runnel groups list" etc. */
-    int timeout_ms;
-    rd_kafka_t *rk; /* admin handle; owned */
-} groups_ctx;
+typedef rn_cli_admin groups_ctx; /* cli.cmd is "runnel groups ..." */
 
 static void groups_usage(FILE *f)
 {
@@ -151,60 +147,12 @@ static void print_help(const help_text *h)
 
 /* ------------------------------------------------------------------ shared helpers */
 
-static void ctx_init(groups_ctx *g, const char *cmd)
-{
-    memset(g, 0, sizeof *g);
-    rn_cli_client_init(&g->cli, cmd);
-    g->timeout_ms = RN_CLI_DEFAULT_TIMEOUT_MS;
-}
-
-static void ctx_fini(groups_ctx *g)
-{
-    if (g->rk) rd_kafka_destroy(g->rk);
-    rn_cli_client_fini(&g->cli);
-}
-
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Maps a flag-value parser's 0 / -1 to an option handler's 1 (handled) / -1 (usage). */
 static int handled(int parse_rc)
 {
     return parse_rc < 0 ? -1 : 1;
-}
-
-/* Handles the flags every subcommand has. Returns 1 if handled, 0 if not ours, -1 after
- * printing a usage error. */
-static int common_opt(groups_ctx *g, int opt, const char *arg)
-{
-    if (opt == OPT_TIMEOUT)
-        return handled(
-            rn_cli_parse_int(g->cli.cmd, "--timeout-ms", arg, 1, 3600 * 1000, &g->timeout_ms));
-    return rn_cli_client_opt(&g->cli, opt, arg);
-}
-
-/* Creates the admin handle. A producer handle, but one that never asks the broker to
- * auto-create a topic it looks up. */
-static int open_admin(groups_ctx *g)
-{
-    rn_err err;
-    rd_kafka_conf_t *conf = rn_cli_conf_new(&g->cli, g->timeout_ms, &err);
-    if (!conf || rn_cli_conf_set(conf, "allow.auto.create.topics", "false", &err) < 0) {
-        if (conf) rd_kafka_conf_destroy(conf);
-        return rn_cli_fail(&g->cli, "%s", err.msg);
-    }
-    g->rk = rn_cli_client_open(&g->cli, RD_KAFKA_PRODUCER, conf, &err);
-    if (!g->rk) return rn_cli_fail(&g->cli, "%s", err.msg);
-    return RN_CLI_EXIT_OK;
-}
-
-/* Returns new AdminOptions for op with the command's request timeout (owned by the
- * caller). The group operations have no broker-side operation timeout. */
-static rd_kafka_AdminOptions_t *admin_options(groups_ctx *g, rd_kafka_admin_op_t op)
-{
-    char errstr[256];
-    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(g->rk, op);
-    rd_kafka_AdminOptions_set_request_timeout(o, g->timeout_ms + 1000, errstr, sizeof errstr);
-    return o;
 }
 
 /* Waits for the result of an admin request on q. Returns the event (owned by the caller:
@@ -292,7 +240,7 @@ static int parse_args(groups_ctx *g, int argc, char **argv, const struct option 
             return RN_CLI_EXIT_OK;
         }
         if (opt == '?' || opt == ':') return rn_cli_getopt_error(g->cli.cmd, argv, opt);
-        int r = common_opt(g, opt, optarg);
+        int r = rn_cli_admin_opt(g, opt, optarg);
         if (r == 0) r = on_opt ? on_opt(g, state, opt, optarg) : 0;
         if (r < 0) return RN_CLI_EXIT_USAGE;
         if (r == 0) return rn_cli_usage_error(g->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
@@ -349,7 +297,7 @@ static rd_kafka_event_t *describe_groups(groups_ctx *g, const char **groups, siz
                                          const rd_kafka_ConsumerGroupDescription_t ***descs,
                                          size_t *ndescs, rn_err *err)
 {
-    rd_kafka_AdminOptions_t *o = admin_options(g, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+    rd_kafka_AdminOptions_t *o = rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(g->rk);
     rd_kafka_DescribeConsumerGroups(g->rk, groups, n, o, q);
     rd_kafka_event_t *ev = admin_wait(g, q, err);
@@ -402,7 +350,7 @@ static int list_committed(groups_ctx *g, const char *group,
         return 0;
     }
     rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, parts);
-    rd_kafka_AdminOptions_t *o = admin_options(g, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *o = rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(g->rk);
     int rc = 0;
 
@@ -499,16 +447,16 @@ static int groups_list(int argc, char **argv)
     group_row *rows = NULL;
     rn_err err;
 
-    ctx_init(&g, "runnel groups list");
+    rn_cli_admin_init(&g, "runnel groups list");
     int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &list_help, flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (pos.n) {
         rc = rn_cli_usage_error(g.cli.cmd, "unexpected argument '%s'", pos.v[0]);
         goto out;
     }
-    if ((rc = open_admin(&g)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&g)) != RN_CLI_EXIT_OK) goto out;
 
-    o = admin_options(&g, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    o = rn_cli_admin_options(&g, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
     q = rd_kafka_queue_new(g.rk);
     rd_kafka_ListConsumerGroups(g.rk, o, q);
     ev = admin_wait(&g, q, &err);
@@ -569,7 +517,7 @@ out:
     if (q) rd_kafka_queue_destroy(q);
     if (o) rd_kafka_AdminOptions_destroy(o);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&g);
+    rn_cli_admin_fini(&g);
     return rc;
 }
 
@@ -676,12 +624,12 @@ static int groups_describe(int argc, char **argv)
     rd_kafka_topic_partition_list_t *all = NULL, *committed = NULL;
     rn_err err;
 
-    ctx_init(&g, "runnel groups describe");
+    rn_cli_admin_init(&g, "runnel groups describe");
     int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &describe_help, flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_group(&g, &pos)) >= 0) goto out;
     const char *group = pos.v[0];
-    if ((rc = open_admin(&g)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&g)) != RN_CLI_EXIT_OK) goto out;
 
     const rd_kafka_ConsumerGroupDescription_t *desc;
     dev = describe_group(&g, group, &desc, &err);
@@ -891,7 +839,7 @@ out:
     if (md) rd_kafka_metadata_destroy(md);
     if (dev) rd_kafka_event_destroy(dev);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&g);
+    rn_cli_admin_fini(&g);
     return rc;
 }
 
@@ -1042,7 +990,7 @@ static int reset_commit(groups_ctx *g, const char *group, const char *topic,
 {
     rd_kafka_AlterConsumerGroupOffsets_t *req =
         rd_kafka_AlterConsumerGroupOffsets_new(group, parts);
-    rd_kafka_AdminOptions_t *o = admin_options(g, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *o = rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(g->rk);
     rn_err err;
     int rc = RN_CLI_EXIT_OK;
@@ -1104,7 +1052,7 @@ static int groups_reset_offsets(int argc, char **argv)
     int64_t *lows = NULL, *highs = NULL, *current = NULL;
     rn_err err;
 
-    ctx_init(&g, "runnel groups reset-offsets");
+    rn_cli_admin_init(&g, "runnel groups reset-offsets");
     int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &reset_help, reset_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_group(&g, &pos)) >= 0) goto out;
@@ -1118,7 +1066,7 @@ static int groups_reset_offsets(int argc, char **argv)
         goto out;
     }
     const char *group = pos.v[0];
-    if ((rc = open_admin(&g)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&g)) != RN_CLI_EXIT_OK) goto out;
     if ((rc = check_inactive(&g, group)) != RN_CLI_EXIT_OK) goto out;
 
     if (rn_cli_topic_metadata(&g.cli, g.rk, a.topic, g.timeout_ms, &md, &tmd, &err) < 0) {
@@ -1192,7 +1140,7 @@ out:
     if (parts) rd_kafka_topic_partition_list_destroy(parts);
     if (md) rd_kafka_metadata_destroy(md);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&g);
+    rn_cli_admin_fini(&g);
     return rc;
 }
 
@@ -1210,7 +1158,7 @@ static int groups_delete(int argc, char **argv)
     rd_kafka_event_t *ev = NULL;
     rn_err err;
 
-    ctx_init(&g, "runnel groups delete");
+    rn_cli_admin_init(&g, "runnel groups delete");
     int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &delete_help, flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (!pos.n) {
@@ -1229,7 +1177,7 @@ static int groups_delete(int argc, char **argv)
             }
         }
     }
-    if ((rc = open_admin(&g)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&g)) != RN_CLI_EXIT_OK) goto out;
 
     dgs = calloc(pos.n, sizeof *dgs);
     if (!dgs) {
@@ -1238,7 +1186,7 @@ static int groups_delete(int argc, char **argv)
     }
     for (size_t i = 0; i < pos.n; i++)
         dgs[i] = rd_kafka_DeleteGroup_new(pos.v[i]);
-    o = admin_options(&g, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
+    o = rn_cli_admin_options(&g, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
     q = rd_kafka_queue_new(g.rk);
     rd_kafka_DeleteGroups(g.rk, dgs, pos.n, o, q);
     ev = admin_wait(&g, q, &err);
@@ -1272,7 +1220,7 @@ out:
     if (dgs) rd_kafka_DeleteGroup_destroy_array(dgs, pos.n);
     free(dgs);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&g);
+    rn_cli_admin_fini(&g);
     return rc;
 }
 

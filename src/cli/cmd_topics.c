@@ -18,7 +18,7 @@
 
 /* Long-only flags. */
 enum {
-    OPT_TIMEOUT = 1000,
+    OPT_TIMEOUT = RN_CLI_OPT_TIMEOUT,
     OPT_PARTITIONS,
     OPT_REPLICATION,
     OPT_CONFIG,
@@ -36,11 +36,7 @@ typedef struct help_text {
 } help_text;
 
 /* One subcommand's state: the client flags plus its handle. */
-typedef struct topics_ctx {
-    rn_cli_client cli; /* cli.cmd is "runnel topics create" etc. */
-    int timeout_ms;
-    rd_kafka_t *rk; /* admin handle; owned */
-} topics_ctx;
+typedef rn_cli_admin topics_ctx; /* cli.cmd is "runnel topics ..." */
 
 static void topics_usage(FILE *f)
 {
@@ -137,64 +133,12 @@ static void print_help(const help_text *h)
 
 /* ------------------------------------------------------------------ shared helpers */
 
-static void ctx_init(topics_ctx *t, const char *cmd)
-{
-    memset(t, 0, sizeof *t);
-    rn_cli_client_init(&t->cli, cmd);
-    t->timeout_ms = RN_CLI_DEFAULT_TIMEOUT_MS;
-}
-
-static void ctx_fini(topics_ctx *t)
-{
-    if (t->rk) rd_kafka_destroy(t->rk);
-    rn_cli_client_fini(&t->cli);
-}
-
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Maps a flag-value parser's 0 / -1 to an option handler's 1 (handled) / -1 (usage). */
 static int handled(int parse_rc)
 {
     return parse_rc < 0 ? -1 : 1;
-}
-
-/* Handles the flags every subcommand has. Returns 1 if handled, 0 if not ours, -1 after
- * printing a usage error. */
-static int common_opt(topics_ctx *t, int opt, const char *arg)
-{
-    if (opt == OPT_TIMEOUT)
-        return handled(
-            rn_cli_parse_int(t->cli.cmd, "--timeout-ms", arg, 1, 3600 * 1000, &t->timeout_ms));
-    return rn_cli_client_opt(&t->cli, opt, arg);
-}
-
-/* Creates the admin handle. A producer handle, but one that never asks the broker to
- * auto-create a topic it looks up (describe of a typo must not create it). */
-static int open_admin(topics_ctx *t)
-{
-    rn_err err;
-    rd_kafka_conf_t *conf = rn_cli_conf_new(&t->cli, t->timeout_ms, &err);
-    if (!conf || rn_cli_conf_set(conf, "allow.auto.create.topics", "false", &err) < 0) {
-        if (conf) rd_kafka_conf_destroy(conf);
-        return rn_cli_fail(&t->cli, "%s", err.msg);
-    }
-    t->rk = rn_cli_client_open(&t->cli, RD_KAFKA_PRODUCER, conf, &err);
-    if (!t->rk) return rn_cli_fail(&t->cli, "%s", err.msg);
-    return RN_CLI_EXIT_OK;
-}
-
-/* Returns new AdminOptions for op with the command's timeouts (owned by the caller). The
- * operation timeout tells the broker how long to wait for the change to settle; the
- * request timeout bounds the whole call, broker lookup included, a little later. */
-static rd_kafka_AdminOptions_t *admin_options(topics_ctx *t, rd_kafka_admin_op_t op)
-{
-    char errstr[256];
-    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(t->rk, op);
-    rd_kafka_AdminOptions_set_request_timeout(o, t->timeout_ms + 1000, errstr, sizeof errstr);
-    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
-        op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS)
-        rd_kafka_AdminOptions_set_operation_timeout(o, t->timeout_ms, errstr, sizeof errstr);
-    return o;
 }
 
 /* Waits for the result of an admin request on q. Returns the event (owned by the caller:
@@ -255,7 +199,7 @@ static int parse_args(topics_ctx *t, int argc, char **argv, const struct option 
             return RN_CLI_EXIT_OK;
         }
         if (opt == '?' || opt == ':') return rn_cli_getopt_error(t->cli.cmd, argv, opt);
-        int r = common_opt(t, opt, optarg);
+        int r = rn_cli_admin_opt(t, opt, optarg);
         if (r == 0) r = on_opt ? on_opt(t, state, opt, optarg) : 0;
         if (r < 0) return RN_CLI_EXIT_USAGE;
         if (r == 0) return rn_cli_usage_error(t->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
@@ -348,7 +292,7 @@ static int topics_create(int argc, char **argv)
     char errstr[512];
     rn_err err;
 
-    ctx_init(&t, "runnel topics create");
+    rn_cli_admin_init(&t, "runnel topics create");
     int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &create_help, create_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
@@ -374,9 +318,9 @@ static int topics_create(int argc, char **argv)
             goto out;
         }
     }
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&t)) != RN_CLI_EXIT_OK) goto out;
 
-    o = admin_options(&t, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    o = rn_cli_admin_options(&t, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     q = rd_kafka_queue_new(t.rk);
     rd_kafka_CreateTopics(t.rk, &nt, 1, o, q);
     ev = admin_wait(&t, q, &err);
@@ -415,7 +359,7 @@ out:
     if (nt) rd_kafka_NewTopic_destroy(nt);
     rn_cli_strv_fini(&a.configs);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&t);
+    rn_cli_admin_fini(&t);
     return rc;
 }
 
@@ -464,14 +408,14 @@ static int topics_list(int argc, char **argv)
     const rd_kafka_metadata_topic_t **sorted = NULL;
     rn_err err;
 
-    ctx_init(&t, "runnel topics list");
+    rn_cli_admin_init(&t, "runnel topics list");
     int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &list_help, flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (pos.n) {
         rc = rn_cli_usage_error(t.cli.cmd, "unexpected argument '%s'", pos.v[0]);
         goto out;
     }
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&t)) != RN_CLI_EXIT_OK) goto out;
 
     rd_kafka_resp_err_t kerr = rd_kafka_metadata(t.rk, 1, NULL, &md, t.timeout_ms);
     if (kerr) {
@@ -505,7 +449,7 @@ out:
     free(sorted);
     if (md) rd_kafka_metadata_destroy(md);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&t);
+    rn_cli_admin_fini(&t);
     return rc;
 }
 
@@ -517,7 +461,7 @@ static rd_kafka_event_t *describe_configs(topics_ctx *t, const char *topic,
                                           const rd_kafka_ConfigResource_t **resp, rn_err *err)
 {
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
-    rd_kafka_AdminOptions_t *o = admin_options(t, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_AdminOptions_t *o = rn_cli_admin_options(t, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
 
     rd_kafka_DescribeConfigs(t->rk, &res, 1, o, q);
@@ -623,12 +567,12 @@ static int topics_describe(int argc, char **argv)
     rd_kafka_event_t *cev = NULL;
     rn_err err;
 
-    ctx_init(&t, "runnel topics describe");
+    rn_cli_admin_init(&t, "runnel topics describe");
     int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &describe_help, flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
     const char *name = pos.v[0];
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&t)) != RN_CLI_EXIT_OK) goto out;
     if (rn_cli_topic_metadata(&t.cli, t.rk, name, t.timeout_ms, &md, &tmd, &err) < 0) {
         md = NULL;
         rc = rn_cli_fail(&t.cli, "cannot describe topic '%s': %s", name, err.msg);
@@ -768,7 +712,7 @@ out:
     free(parts);
     if (md) rd_kafka_metadata_destroy(md);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&t);
+    rn_cli_admin_fini(&t);
     return rc;
 }
 
@@ -786,7 +730,7 @@ static int topics_delete(int argc, char **argv)
     rd_kafka_event_t *ev = NULL;
     rn_err err;
 
-    ctx_init(&t, "runnel topics delete");
+    rn_cli_admin_init(&t, "runnel topics delete");
     int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &delete_help, flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (!pos.n) {
@@ -799,7 +743,7 @@ static int topics_delete(int argc, char **argv)
             goto out;
         }
     }
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&t)) != RN_CLI_EXIT_OK) goto out;
 
     dts = calloc(pos.n, sizeof *dts);
     if (!dts) {
@@ -808,7 +752,7 @@ static int topics_delete(int argc, char **argv)
     }
     for (size_t i = 0; i < pos.n; i++)
         dts[i] = rd_kafka_DeleteTopic_new(pos.v[i]);
-    o = admin_options(&t, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+    o = rn_cli_admin_options(&t, RD_KAFKA_ADMIN_OP_DELETETOPICS);
     q = rd_kafka_queue_new(t.rk);
     rd_kafka_DeleteTopics(t.rk, dts, pos.n, o, q);
     ev = admin_wait(&t, q, &err);
@@ -840,7 +784,7 @@ out:
     if (dts) rd_kafka_DeleteTopic_destroy_array(dts, pos.n);
     free(dts);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&t);
+    rn_cli_admin_fini(&t);
     return rc;
 }
 
@@ -930,7 +874,7 @@ static int alter_configs(topics_ctx *t, const char *name, const alter_args *a)
         free(key);
     }
 
-    o = admin_options(t, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+    o = rn_cli_admin_options(t, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
     q = rd_kafka_queue_new(t->rk);
     rd_kafka_AlterConfigs(t->rk, &res, 1, o, q);
     ev = admin_wait(t, q, &err);
@@ -970,7 +914,7 @@ static int alter_partitions(topics_ctx *t, const char *name, int count)
     rd_kafka_NewPartitions_t *np =
         rd_kafka_NewPartitions_new(name, (size_t)count, errstr, sizeof errstr);
     if (!np) return rn_cli_fail(&t->cli, "cannot add partitions to topic '%s': %s", name, errstr);
-    rd_kafka_AdminOptions_t *o = admin_options(t, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+    rd_kafka_AdminOptions_t *o = rn_cli_admin_options(t, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
     rd_kafka_CreatePartitions(t->rk, &np, 1, o, q);
     rd_kafka_event_t *ev = admin_wait(t, q, &err);
@@ -1010,7 +954,7 @@ static int topics_alter(int argc, char **argv)
     alter_args a = {.partitions = -1};
     rn_cli_strv pos = {0};
 
-    ctx_init(&t, "runnel topics alter");
+    rn_cli_admin_init(&t, "runnel topics alter");
     int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &alter_help, alter_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
@@ -1029,7 +973,7 @@ static int topics_alter(int argc, char **argv)
         }
     }
     const char *name = pos.v[0];
-    if ((rc = open_admin(&t)) != RN_CLI_EXIT_OK) goto out;
+    if ((rc = rn_cli_admin_open(&t)) != RN_CLI_EXIT_OK) goto out;
     if (a.set.n || a.del.n) {
         rc = alter_configs(&t, name, &a);
         if (rc != RN_CLI_EXIT_OK) goto out;
@@ -1039,7 +983,7 @@ out:
     rn_cli_strv_fini(&a.set);
     rn_cli_strv_fini(&a.del);
     rn_cli_strv_fini(&pos);
-    ctx_fini(&t);
+    rn_cli_admin_fini(&t);
     return rc;
 }
 
