@@ -55,8 +55,6 @@ static uint8_t ascii_flag(const char *s, size_t n)
 
 static int copy_string(rn_arena *a, const char *s, size_t n, const char **out, uint8_t *flags)
 {
-    if (memchr(s, '\0', n))
-        return RN_EINVAL;
     char *p = rn_arena_strndup(a, s, n);
     if (!p)
         return RN_ENOMEM;

@@ -13,10 +13,11 @@
  *
  * Accepted language: RFC 8259 JSON text, UTF-8 (checked strictly: no overlongs, no
  * surrogates, nothing above U+10FFFF), any value at the top level, surrounding whitespace
- * allowed, nothing else after the value. Rejected on purpose (as the jansson reader this
- * replaces did): duplicate object member names, "\u0000" anywhere in a string or key
- * (strings are handed out NUL-terminated), lone surrogate escapes, nesting deeper than
- * RN_JDOC_MAX_DEPTH. Integers that fit int64_t are RN_JINT; every other number is
+ * allowed, nothing else after the value. Rejected on purpose: duplicate object member
+ * names, escapes of lone surrogates (they are not UTF-8), nesting deeper than
+ * RN_JDOC_MAX_DEPTH. Strings and names may contain "\u0000": their length is what
+ * counts; they are also NUL-terminated for convenience, so code that treats one as a C
+ * string must check that strlen equals len. Integers that fit int64_t are RN_JINT; every other number is
  * RN_JREAL (the nearest double; a number that overflows a double is an error).
  *
  * Layer: common/; calls libc and jansson (conversions) only.
@@ -43,7 +44,7 @@ typedef enum rn_jtype {
     RN_JBOOL,   /* u.b is 0 or 1 */
     RN_JINT,    /* u.i */
     RN_JREAL,   /* u.d: had a fraction or exponent, or did not fit int64_t */
-    RN_JSTRING, /* u.s: len bytes of UTF-8 plus a NUL; no NUL inside */
+    RN_JSTRING, /* u.s: len bytes of UTF-8, then a NUL */
     RN_JARRAY,  /* u.items: len values */
     RN_JOBJECT, /* u.members: len members, in document order, names unique */
 } rn_jtype;
@@ -106,8 +107,7 @@ static inline const rn_jval *rn_jval_getz(const rn_jval *o, const char *key)
 }
 
 /* Copies a jansson value (all of it) into arena a. Integers stay RN_JINT, reals RN_JREAL;
- * strings are copied. Returns RN_OK with *out, RN_EINVAL if j holds a string with a NUL
- * byte (jansson allows them, documents here do not) or nests deeper than
+ * strings are copied. Returns RN_OK with *out, RN_EINVAL if j nests deeper than
  * RN_JDOC_MAX_DEPTH, RN_ENOMEM. */
 int rn_jdoc_from_jansson(rn_arena *a, const json_t *j, const rn_jval **out);
 

@@ -12,7 +12,7 @@ int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out,
 {
     *out = NULL;
     json_error_t je;
-    json_t *j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!j) {
         if (e) {
             snprintf(e->text, sizeof e->text, "%.100s", je.text);

@@ -1378,6 +1378,17 @@ int rn_jsonschema_validate(const rn_jsonschema *s, const json_t *instance,
     return rn_jsonschema_eval_root(s, instance, errs);
 }
 
+/* TEMPORARY until the evaluator reads rn_jval directly. */
+int rn_jsonschema_validate_doc(const rn_jsonschema *s, const rn_jval *instance,
+                               rn_jsonschema_errors *errs)
+{
+    json_t *j = rn_jval_to_jansson(instance);
+    if (!j) return RN_ENOMEM;
+    int rc = rn_jsonschema_eval_root(s, j, errs);
+    json_decref(j);
+    return rc;
+}
+
 rn_jsonschema_draft rn_jsonschema_draft_of(const rn_jsonschema *s)
 {
     return s->draft == 7 ? RN_JSONSCHEMA_DRAFT7 : RN_JSONSCHEMA_DRAFT2020_12;

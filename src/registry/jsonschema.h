@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "common/err.h"
+#include "common/jdoc.h"
 
 typedef struct rn_jsonschema rn_jsonschema;
 
@@ -95,6 +96,11 @@ int rn_jsonschema_compile(const json_t *schema, const rn_jsonschema_options *opt
  * several threads at once. */
 int rn_jsonschema_validate(const rn_jsonschema *s, const json_t *instance,
                            rn_jsonschema_errors *errs);
+
+/* rn_jsonschema_validate for an instance parsed with common/jdoc.h: the same verdict and
+ * errors. This is the entry point of the produce path (no jansson tree is built). */
+int rn_jsonschema_validate_doc(const rn_jsonschema *s, const rn_jval *instance,
+                               rn_jsonschema_errors *errs);
 
 /* Formats one error as a single line, "/data/price: -1 is less than the minimum of 0
  * (/properties/data/properties/price/minimum)", into buf (always NUL-terminated).
