@@ -16,7 +16,7 @@ struct rn_arena_chunk {
 
 #define ARENA_CHUNK 16384
 
-void *rn_arena_alloc(rn_arena *a, size_t n)
+void *rn_arena_alloc_uninit(rn_arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (n == 0)
@@ -35,13 +35,20 @@ void *rn_arena_alloc(rn_arena *a, size_t n)
     void *p = c->data + c->used;
     c->used += n;
     a->used_total += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *rn_arena_alloc(rn_arena *a, size_t n)
+{
+    void *p = rn_arena_alloc_uninit(a, n);
+    if (p)
+        memset(p, 0, n ? (n + 15) & ~(size_t)15 : 16);
     return p;
 }
 
 char *rn_arena_strndup(rn_arena *a, const char *s, size_t n)
 {
-    char *p = rn_arena_alloc(a, n + 1);
+    char *p = rn_arena_alloc_uninit(a, n + 1);
     if (p) {
         if (n)
             memcpy(p, s, n);

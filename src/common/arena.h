@@ -17,6 +17,8 @@ typedef struct rn_arena {
 
 /* Returns n bytes aligned to 16, zero-filled; NULL on OOM. Valid until reset/fini. */
 void *rn_arena_alloc(rn_arena *a, size_t n);
+/* rn_arena_alloc without the zero fill, for memory the caller writes whole at once. */
+void *rn_arena_alloc_uninit(rn_arena *a, size_t n);
 /* Duplicates n bytes (plus a NUL) into the arena. */
 char *rn_arena_strndup(rn_arena *a, const char *s, size_t n);
 /* Frees all but the first chunk, which is kept for reuse. */
