@@ -8,8 +8,9 @@
  *
  * Exit codes as every command: 0 ok, 1 failed (an invalid envelope, or one that would
  * be), 2 usage error. Results go to stdout, errors to stderr.
- * Layer: calls event/envelope.h, cli/client.h (usage-error helpers only),
- * cli/registry_client.h and registry/jsonschema.h (validate --schema-registry), jansson.
+ * Layer: calls event/envelope.h, common/arena.h (validate parses each line into an arena
+ * reset per line), cli/client.h (usage-error helpers only), cli/registry_client.h and
+ * registry/jsonschema.h (validate --schema-registry), jansson (new, registry answers).
  */
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -579,7 +580,7 @@ static int check_data(schema_cache *c, const rn_event *ev, rn_event_errors *errs
         return RN_EINVAL;
     }
     rn_jsonschema_errors jerrs;
-    rc = rn_jsonschema_validate(e->compiled, ev->data, &jerrs);
+    rc = rn_jsonschema_validate_doc(e->compiled, ev->data, &jerrs);
     if (rc == RN_OK) return RN_OK;
     if (rc == RN_ENOMEM) return rn_err_set(err, RN_ENOMEM, "out of memory");
     /* "/data/price: -1 is less than the minimum of 0 (minimum)" */
@@ -620,6 +621,7 @@ static int event_validate(int argc, char **argv)
     char *line = NULL;
     size_t cap = 0;
     schema_cache schemas = {0};
+    rn_arena arena = {0}; /* each line's document; reset per line */
 
     optind = 0;
     opterr = 0;
@@ -688,16 +690,16 @@ static int event_validate(int argc, char **argv)
 
         rn_event_errors errs;
         rn_event_errors_init(&errs);
-        json_t *root = NULL;
         rn_event ev;
-        int r = rn_event_parse(line, len, &rules, &root, &ev, &errs);
+        rn_arena_reset(&arena);
+        int r = rn_event_parse(&arena, line, len, &rules, NULL, &ev, &errs);
+        if (r == RN_ENOMEM) goto oom;
         note[0] = '\0';
         if (r == RN_OK && schemas.open) {
             rn_err err;
             r = check_data(&schemas, &ev, &errs, note, sizeof note, &err);
             if (r != RN_OK && r != RN_EINVAL) {
                 /* Not a verdict on this envelope: nothing further can be checked. */
-                json_decref(root);
                 fflush(stdout);
                 fprintf(stderr, "%s: %s (stopped at line %zu: %zu valid, %zu invalid so far)\n",
                         CMD_VALIDATE, err.msg, lineno, nvalid, ninvalid);
@@ -714,7 +716,6 @@ static int event_validate(int argc, char **argv)
             rn_event_errors_format(&errs, text, sizeof text);
             printf("invalid line %zu: %s%s\n", lineno, text, note);
         }
-        json_decref(root);
     }
     if (fflush(stdout)) {
         fprintf(stderr, "%s: cannot write stdout: %s\n", CMD_VALIDATE, strerror(errno));
@@ -729,6 +730,7 @@ oom:
     rc = RN_CLI_EXIT_FAIL;
 out:
     schema_cache_fini(&schemas);
+    rn_arena_fini(&arena);
     free(line);
     free(domains.v);
     free(verbs.v);

@@ -23,7 +23,9 @@
  * validates with rn_event_validate (a CloudEvent's id need not be a UUID). The binary
  * decoder builds a structured CloudEvent from the headers and reuses the structured
  * decoder, then rewrites error paths to name the headers.
- * Layer: calls envelope.c helpers (event_int.h) and jansson.
+ * Encoding reads the validated envelope (rn_jval) and builds jansson documents; decoding
+ * works on jansson documents throughout.
+ * Layer: calls envelope.c helpers (event_int.h), common/jdoc.h and jansson.
  */
 #include "event/event_int.h"
 
@@ -65,7 +67,7 @@ static int name_in(const char *s, size_t len, const char *const *list, size_t n)
 typedef struct ext {
     const char *key; /* the metadata member name; borrowed */
     size_t key_len;
-    const json_t *value;
+    const rn_jval *value;
 } ext;
 
 /* Lowercases key into out (key_len + 1 bytes). Returns 1 if the result is a valid
@@ -83,13 +85,10 @@ static int ext_name(const char *key, size_t key_len, char *out)
 
 /* 1 if v may be an extension value: a string, a boolean or an integer in int32 range
  * (the CloudEvents type system has no other scalars). */
-static int ext_value_ok(const json_t *v)
+static int ext_value_ok(const rn_jval *v)
 {
-    if (json_is_string(v) || json_is_boolean(v)) return 1;
-    if (json_is_integer(v)) {
-        json_int_t i = json_integer_value(v);
-        return i >= -2147483648LL && i <= 2147483647LL;
-    }
+    if (v->type == RN_JSTRING || v->type == RN_JBOOL) return 1;
+    if (v->type == RN_JINT) return v->u.i >= -2147483648LL && v->u.i <= 2147483647LL;
     return 0;
 }
 
@@ -97,16 +96,16 @@ static int ext_value_ok(const json_t *v)
  * and returns their number, or -1 after adding errors. */
 static long collect_extensions(const rn_event *ev, ext *exts, rn_event_errors *errs)
 {
-    const json_t *md = ev->metadata;
+    const rn_jval *md = ev->metadata;
     long n = 0;
     int bad = 0;
-    if (!md) return 0;
-    for (void *it = json_object_iter(rn_event_unconst(md)); it;
-         it = json_object_iter_next(rn_event_unconst(md), it)) {
-        const char *key = json_object_iter_key(it);
-        size_t klen = json_object_iter_key_len(it);
-        const json_t *v = json_object_iter_value(it);
-        if (IN(key, klen, mapped_metadata) || json_is_null(v)) continue;
+    if (!md || md->type != RN_JOBJECT) return 0;
+    const rn_jmember *m = md->u.members;
+    for (uint32_t it = 0; it < md->len; it++) {
+        const char *key = m[it].key;
+        size_t klen = m[it].key_len;
+        const rn_jval *v = &m[it].val;
+        if (IN(key, klen, mapped_metadata) || v->type == RN_JNULL) continue;
         char path[RN_EVENT_PATH_MAX];
         char name[RN_EVENT_QUOTE_MAX + 1];
         rn_event_ptr_join(path, "/metadata", key, klen);
@@ -126,13 +125,9 @@ static long collect_extensions(const rn_event *ev, ext *exts, rn_event_errors *e
         }
         /* Two members that lowercase to the same name ("traceId", "traceid"). */
         int clash = 0;
-        for (void *jt = json_object_iter(rn_event_unconst(md)); jt != it && !clash;
-             jt = json_object_iter_next(rn_event_unconst(md), jt)) {
-            const char *k2 = json_object_iter_key(jt);
-            size_t l2 = json_object_iter_key_len(jt);
-            clash = l2 == klen && !strncasecmp(k2, key, klen) &&
-                    !json_is_null(json_object_iter_value(jt));
-        }
+        for (uint32_t jt = 0; jt < it && !clash; jt++)
+            clash = m[jt].key_len == klen && !strncasecmp(m[jt].key, key, klen) &&
+                    m[jt].val.type != RN_JNULL;
         if (clash) {
             bad = rn_event_errors_add(errs, path,
                                       "cannot be a CloudEvents extension: another metadata "
@@ -144,8 +139,8 @@ static long collect_extensions(const rn_event *ev, ext *exts, rn_event_errors *e
             bad = rn_event_errors_add(errs, path,
                                       "cannot be a CloudEvents extension: the value must be a "
                                       "string, a boolean or a 32-bit integer, got %s",
-                                      json_is_integer(v) ? "a larger integer"
-                                                         : rn_event_json_type_name(v));
+                                      v->type == RN_JINT ? "a larger integer"
+                                                         : rn_event_jval_type_name(v));
             continue;
         }
         if (exts) exts[n] = (ext){key, klen, v};
@@ -189,9 +184,9 @@ int rn_event_ce_encode(const rn_event *ev, json_t **out, rn_event_errors *errs)
     for (long i = 0; i < n && !e; i++) {
         char name[RN_EVENT_QUOTE_MAX + 1];
         ext_name(exts[i].key, exts[i].key_len, name);
-        e |= json_object_set_new(ce, name, json_deep_copy(exts[i].value));
+        e |= json_object_set_new(ce, name, rn_jval_to_jansson(exts[i].value));
     }
-    if (e || json_object_set_new(ce, "data", json_deep_copy(ev->data))) goto oom;
+    if (e || json_object_set_new(ce, "data", rn_jval_to_jansson(ev->data))) goto oom;
     free(exts);
     *out = ce;
     return RN_OK;
@@ -373,15 +368,21 @@ int rn_event_ce_encode_binary(const rn_event *ev, rn_event_ce_binary *out, rn_ev
         scratch_len += 3 + exts[i].key_len + 1 + 24;
     out->scratch = malloc(scratch_len);
     out->headers = malloc((size_t)(13 + n) * sizeof *out->headers);
-    size_t flags = rn_event_json_dump_flags(ev->data, JSON_COMPACT);
-    size_t vlen = json_dumpb(ev->data, NULL, 0, flags);
+    /* The value is printed by jansson, as before documents were rn_jval: rn_jval_dump
+     * writes exponents as "1e+20" and picks the digits of each real on its own, so its
+     * bytes would differ from earlier releases' for some documents. */
+    json_t *data = rn_jval_to_jansson(ev->data);
+    size_t flags = data ? rn_event_json_dump_flags(data, JSON_COMPACT) : 0;
+    size_t vlen = data ? json_dumpb(data, NULL, 0, flags) : 0;
     out->value = malloc(vlen ? vlen : 1);
-    if (!out->scratch || !out->headers || !out->value ||
-        json_dumpb(ev->data, out->value, vlen, flags) != vlen) {
+    if (!data || !out->scratch || !out->headers || !out->value ||
+        json_dumpb(data, out->value, vlen, flags) != vlen) {
+        json_decref(data);
         free(exts);
         rn_event_ce_binary_fini(out);
         return RN_ENOMEM;
     }
+    json_decref(data);
     out->value_len = vlen;
 
     put_header(out, "ce_specversion", "1.0");
@@ -401,14 +402,14 @@ int rn_event_ce_encode_binary(const rn_event *ev, rn_event_ce_binary *out, rn_ev
         memcpy(p, "ce_", 3);
         ext_name(exts[i].key, exts[i].key_len, p + 3);
         p += 3 + exts[i].key_len + 1;
-        const json_t *v = exts[i].value;
-        if (json_is_string(v)) {
-            /* By length: an extension string may hold a NUL (from a binary record). */
-            put_header_n(out, key, json_string_value(v), json_string_length(v));
-        } else if (json_is_boolean(v)) {
-            put_header(out, key, json_is_true(v) ? "true" : "false");
+        const rn_jval *v = exts[i].value;
+        if (v->type == RN_JSTRING) {
+            /* By length: an extension string may hold U+0000. */
+            put_header_n(out, key, v->u.s, v->len);
+        } else if (v->type == RN_JBOOL) {
+            put_header(out, key, v->u.b ? "true" : "false");
         } else {
-            snprintf(p, 24, "%lld", (long long)json_integer_value(v));
+            snprintf(p, 24, "%lld", (long long)v->u.i);
             put_header(out, key, p);
             p += strlen(p) + 1;
         }
@@ -483,11 +484,12 @@ int rn_event_ce_decode_binary(const rn_event_header *headers, size_t n, const vo
             goto oom;
     }
     /* The value is the data; parsed as JSON unless content-type says otherwise (the
-     * structured decoder then rejects the content type). */
+     * structured decoder then rejects the content type). "\u0000" is allowed in strings,
+     * as rn_event_parse allows it in data. */
     if (value && (!ctype || media_type_is_json(ctype, ctype_len))) {
         json_error_t jerr;
-        json_t *data =
-            json_loadb(value, value_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+        json_t *data = json_loadb(value, value_len,
+                                  JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
         if (!data) {
             char text[JSON_ERROR_TEXT_LENGTH];
             size_t o = 0;

@@ -13,22 +13,32 @@
  * and maps envelopes to and from CloudEvents 1.0 (structured JSON, and the Kafka binary
  * binding's ce_ headers). docs/events.md lists every rule and the field mapping.
  *
+ * Two document models: envelopes are parsed and validated as common/jdoc.h documents
+ * (rn_jval in a caller's arena; the produce path builds no jansson tree), while the
+ * building side (rn_event_new, CloudEvents decoding, rn_event_cause_from_json) works on
+ * jansson documents and converts what it validates with rn_jdoc_from_jansson.
+ *
  * Layer: shared by the broker (validation at the produce boundary), the SDK and the CLI;
- *   calls common/err.h and jansson only. No I/O, except getrandom(2) and the clock when a
- *   new id or time is generated.
+ *   calls common/err.h, common/arena.h, common/jdoc.h and jansson only. No I/O, except
+ *   getrandom(2) and the clock when a new id or time is generated.
  * Threads: every function is thread-safe. The one piece of process-wide mutable state is
  *   the default UUIDv7 sequence (a lock-free atomic) used when no rn_event_uuid_state is
  *   passed; naming rules are configuration objects the caller passes in.
  * Memory: validation allocates nothing (errors go to a caller-provided fixed-size list);
- *   an rn_event is a view that borrows from the json_t it was validated from. Functions
- *   that return json_t give the caller a new reference (json_decref it).
+ *   an rn_event is a view that borrows from the rn_jval document it was validated from
+ *   (valid until that document's arena is reset or finalised). rn_event_parse puts the
+ *   document into an arena the caller passes in and resets or frees. Functions that
+ *   return json_t give the caller a new reference (json_decref it); those that validate a
+ *   json_t they built copy it into a private arena first and free it before returning.
  * Errors: functions return RN_OK or a negative RN_E* code (common/err.h). RN_EINVAL means
  *   "the input breaks a rule"; the rn_event_errors list then says which and where.
  */
 #ifndef RN_EVENT_ENVELOPE_H
 #define RN_EVENT_ENVELOPE_H
 
+#include "common/arena.h"
 #include "common/err.h"
+#include "common/jdoc.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -176,19 +186,21 @@ int rn_event_time_format(int64_t unix_ms, char out[RN_EVENT_TIME_STRLEN + 1]);
 
 /* ------------------------------------------------------------------ validation */
 
-/* A validated envelope: a view whose pointers borrow from the json_t it came from (valid
- * while that document lives and is not modified). After RN_EINVAL, fields that passed
- * their own checks are set and the others are NULL/0. */
+/* A validated envelope: a view whose pointers borrow from the rn_jval document it came
+ * from (valid while that document's arena is neither reset nor finalised). The string
+ * fields are NUL-terminated and hold no U+0000 (validation rejects it), so they can be
+ * used as C strings. After RN_EINVAL, fields that passed their own checks are set and the
+ * others are NULL/0. */
 typedef struct rn_event {
-    const json_t *root;
+    const rn_jval *root; /* the envelope object */
     const char *event_id;
     const char *event_type;
     const char *event_time;
     const char *source;
     const char *subject;
     const char *data_version;
-    const json_t *data;     /* a JSON object */
-    const json_t *metadata; /* a JSON object, possibly with members of its own */
+    const rn_jval *data;     /* a JSON object */
+    const rn_jval *metadata; /* a JSON object, possibly with members of its own */
     const char *correlation_id;
     const char *causation_id; /* NULL if absent */
     const char *user_id;      /* NULL if absent */
@@ -201,20 +213,25 @@ typedef struct rn_event {
 
 /* Validates the envelope root against every rule of docs/events.md under rules (NULL:
  * the defaults). Collects all errors (up to RN_EVENT_MAX_ERRORS) into errs (may be NULL),
- * and fills ev (may be NULL) as far as the envelope is valid. Allocates nothing.
+ * and fills ev (may be NULL) as far as the envelope is valid. Reads root's members in one
+ * pass (object member names are unique in an rn_jval document, as the parser and
+ * rn_jdoc_from_jansson guarantee). Allocates nothing; formats messages only for errors.
  * Returns RN_OK or RN_EINVAL. */
-int rn_event_validate(const json_t *root, const rn_event_rules *rules, rn_event *ev,
+int rn_event_validate(const rn_jval *root, const rn_event_rules *rules, rn_event *ev,
                       rn_event_errors *errs);
 
-/* Parses buf (len bytes of UTF-8 JSON; a record value) with jansson and validates it.
- * Duplicate member names and "\u0000" are rejected. On RN_OK, if root is not NULL,
- * *root is the document (caller's reference) and ev (may be NULL) views it; ev needs
- * root. If root is NULL the document is freed before returning. On RN_EINVAL, *root is
- * NULL and errs says why; a parse error has path "" and jansson's text with the line and
- * column. Returns RN_OK, RN_EINVAL, or RN_EINVAL without errors if ev is given without
- * root (caller bug). */
-int rn_event_parse(const void *buf, size_t len, const rn_event_rules *rules, json_t **root,
-                   rn_event *ev, rn_event_errors *errs);
+/* Parses buf (len bytes of UTF-8 JSON; a record value) into arena a with rn_jdoc_parse
+ * and validates it. Duplicate member names are a parse error; U+0000 is allowed by the
+ * parser, and then rejected by validation in the envelope's string fields. The caller
+ * resets or finalises a when it is done with the document (and with ev, which views it).
+ * root (may be NULL) receives the document whenever the bytes are JSON, also when the
+ * envelope is invalid; NULL when they are not JSON. ev (may be NULL) is filled as by
+ * rn_event_validate (all zero when the bytes are not JSON). A parse error is one error
+ * at path "": "not valid JSON: TEXT (line L, column C)", non-printable bytes of TEXT
+ * replaced by '?'. Returns RN_OK, RN_EINVAL, or RN_ENOMEM (the arena could not grow; one
+ * error at path "" says so). */
+int rn_event_parse(rn_arena *a, const void *buf, size_t len, const rn_event_rules *rules,
+                   const rn_jval **root, rn_event *ev, rn_event_errors *errs);
 
 /* jansson prints every real with 17 significant digits (99.99 as 99.989999999999995).
  * Returns flags plus JSON_REAL_PRECISION(p) for the smallest p from 15 to 17 that prints
@@ -251,9 +268,11 @@ typedef struct rn_event_new_args {
 } rn_event_new_args;
 
 /* Builds a new envelope (members in the guidelines' order) and validates it under rules.
+ * The result is validated as a jdoc copy in a private arena, freed before returning.
  * Returns RN_OK with *out a new document owned by the caller; RN_EINVAL if an argument is
- * missing or the result would be invalid (errs says why, with envelope paths); RN_EIO if
- * getrandom(2) failed; RN_ENOMEM. *out is NULL on failure. */
+ * missing or the result would be invalid (errs says why, with envelope paths; data nested
+ * deeper than RN_JDOC_MAX_DEPTH is an error at /data); RN_EIO if getrandom(2) failed;
+ * RN_ENOMEM. *out is NULL on failure. */
 int rn_event_new(const rn_event_new_args *a, const rn_event_rules *rules, json_t **out,
                  rn_event_errors *errs);
 
@@ -266,7 +285,7 @@ int rn_event_new(const rn_event_new_args *a, const rn_event_rules *rules, json_t
  * extensions named by their lowercased name, which must then be ASCII letters/digits and
  * clash with no attribute and no other member; their values must be strings, booleans or
  * 32-bit integers (null members are dropped); else RN_EINVAL with errors at
- * /metadata/NAME. data is copied. ev must come from a successful
+ * /metadata/NAME. data is copied (into jansson values). ev must come from a successful
  * rn_event_validate. Returns RN_OK with *out a new document, RN_EINVAL, or RN_ENOMEM. */
 int rn_event_ce_encode(const rn_event *ev, json_t **out, rn_event_errors *errs);
 
@@ -274,9 +293,10 @@ int rn_event_ce_encode(const rn_event *ev, json_t **out, rn_event_errors *errs);
  * (specversion "1.0"; id, source, type non-empty strings; optional attributes strings;
  * datacontenttype, if present, JSON; no data_base64; extension names lowercase
  * letters/digits, values strings/numbers/booleans), with errors at paths into ce. The
- * result is not validated as an envelope: run rn_event_validate on it (a CloudEvent's
- * id need not be a UUID, nor its type past tense). Unknown extensions go into metadata
- * under their own name. Returns RN_OK with *out a new document, RN_EINVAL, RN_ENOMEM. */
+ * result is not validated as an envelope: run rn_event_validate on it (after
+ * rn_jdoc_from_jansson; a CloudEvent's id need not be a UUID, nor its type past tense).
+ * Unknown extensions go into metadata under their own name. Returns RN_OK with *out a new
+ * document, RN_EINVAL, RN_ENOMEM. */
 int rn_event_ce_decode(const json_t *ce, json_t **out, rn_event_errors *errs);
 
 /* A Kafka record header: key and value bytes (value NULL: a null header). */
@@ -301,9 +321,10 @@ typedef struct rn_event_ce_binary {
 /* Envelope -> Kafka binary binding: headers ce_specversion, ce_id, ce_source, ce_type,
  * ce_subject, ce_time, ce_dataschema, ce_dataversion, ce_correlationid, ce_causationid,
  * ce_userid, ce_NAME for other metadata members (integers and booleans as their
- * JSON text), and content-type "application/json"; value = data. Same rules and errors
- * as rn_event_ce_encode. ev (and its document) must outlive out. On success free out
- * with rn_event_ce_binary_fini; on failure out is empty. */
+ * JSON text), and content-type "application/json"; value = data as compact JSON, printed
+ * by jansson with rn_event_json_dump_flags (byte for byte as before the jdoc port). Same
+ * rules and errors as rn_event_ce_encode. ev (and its document) must outlive out. On
+ * success free out with rn_event_ce_binary_fini; on failure out is empty. */
 int rn_event_ce_encode_binary(const rn_event *ev, rn_event_ce_binary *out, rn_event_errors *errs);
 
 /* Frees what rn_event_ce_encode_binary allocated and zeroes b; b may be NULL. */

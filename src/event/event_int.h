@@ -25,8 +25,9 @@ void rn_event_ptr_join(char out[RN_EVENT_PATH_MAX], const char *base, const char
                        size_t key_len);
 
 /* The JSON type name used in messages: "object", "array", "string", "number",
- * "boolean" or "null". */
+ * "boolean" or "null" (integers and reals are both "number"). */
 const char *rn_event_json_type_name(const json_t *v);
+const char *rn_event_jval_type_name(const rn_jval *v);
 
 /* 1 if s[0..len) is one eventType segment: [a-z][a-z0-9]*(-[a-z0-9]+)*. */
 int rn_event_segment_ok(const char *s, size_t len);
@@ -34,7 +35,8 @@ int rn_event_segment_ok(const char *s, size_t len);
 /* 1 if s[0..len) is a CloudEvents attribute name: [a-z0-9]+. */
 int rn_event_ce_name_ok(const char *s, size_t len);
 
-/* Checks that v (the member at path; NULL if absent) is a non-empty string without NUL.
+/* Checks that v (the member at path; NULL if absent) is a non-empty string without
+ * U+0000 (jansson documents of the building side; envelope.c has the rn_jval version).
  * required: absence is an error; otherwise absent or null is fine and *s stays NULL.
  * Returns 1 with *s and *len set if v is such a string, else 0 (an error was added unless v
  * was an allowed absence). */

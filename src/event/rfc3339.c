@@ -57,6 +57,14 @@ static int digits(const char *s, size_t len, size_t *i, int n)
     return v;
 }
 
+/* Two decimal digits at p, or -1. */
+static inline int two_digits(const char *p)
+{
+    unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+    if (a > 9 || b > 9) return -1;
+    return (int)(a * 10 + b);
+}
+
 static int expect(const char *s, size_t len, size_t *i, char c)
 {
     if (*i >= len || s[*i] != c) return 0;
@@ -74,21 +82,17 @@ int rn_event_time_parse(const char *s, size_t len, int64_t *unix_ms, const char 
 {
     static const char shape[] = "must look like 2025-10-20T10:00:00Z or "
                                 "2025-10-20T12:00:00.123+02:00 (RFC 3339)";
-    size_t i = 0;
-    int year = digits(s, len, &i, 4);
-    if (year < 0 || !expect(s, len, &i, '-')) return fail(why, shape);
-    int mon = digits(s, len, &i, 2);
-    if (mon < 0 || !expect(s, len, &i, '-')) return fail(why, shape);
-    int day = digits(s, len, &i, 2);
-    if (day < 0) return fail(why, shape);
-    if (i >= len || (s[i] != 'T' && s[i] != 't')) return fail(why, shape);
-    i++;
-    int hour = digits(s, len, &i, 2);
-    if (hour < 0 || !expect(s, len, &i, ':')) return fail(why, shape);
-    int min = digits(s, len, &i, 2);
-    if (min < 0 || !expect(s, len, &i, ':')) return fail(why, shape);
-    int sec = digits(s, len, &i, 2);
-    if (sec < 0) return fail(why, shape);
+    /* "YYYY-MM-DDTHH:MM:SS" is 19 bytes at fixed places; anything else there has the
+     * wrong shape. */
+    if (len < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+        s[16] != ':')
+        return fail(why, shape);
+    int y1 = two_digits(s), y2 = two_digits(s + 2), mon = two_digits(s + 5),
+        day = two_digits(s + 8), hour = two_digits(s + 11), min = two_digits(s + 14),
+        sec = two_digits(s + 17);
+    if ((y1 | y2 | mon | day | hour | min | sec) < 0) return fail(why, shape);
+    int year = y1 * 100 + y2;
+    size_t i = 19;
 
     int ms = 0;
     if (i < len && s[i] == '.') {

@@ -21,46 +21,48 @@
 
 static rn_event_uuid_state default_state = RN_EVENT_UUID_STATE_INIT;
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+/* Hex digit values; 0x10 (a bit no digit has) for every other byte. */
+#define X   0x10
+#define X16 X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X
+static const uint8_t hexv[256] = {
+    X16, X16, X16,                                                    /* 0x00-0x2f */
+    0,   1,   2,   3,   4,   5,   6,   7,   8,   9, X, X, X, X, X, X, /* 0x30: 0-9 */
+    X,   10,  11,  12,  13,  14,  15,  X,   X,   X, X, X, X, X, X, X, /* 0x40: A-F */
+    X16,                                                              /* 0x50 */
+    X,   10,  11,  12,  13,  14,  15,  X,   X,   X, X, X, X, X, X, X, /* 0x60: a-f */
+    X16, X16, X16, X16, X16, X16, X16, X16, X16,                      /* 0x70-0xff */
+};
+#undef X16
+#undef X
+
+/* Where the two hex digits of each byte are in the canonical form. */
+static const uint8_t byte_pos[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
 
 int rn_event_uuid_parse(const char *s, size_t len, uint8_t out[16], const char **why)
 {
+    static const char shape[] = "must be a UUID: 8-4-4-4-12 hex digits";
     uint8_t u[16];
-    const char *reason = NULL;
-    if (len != RN_EVENT_UUID_STRLEN) {
-        reason = "must be a UUID: 8-4-4-4-12 hex digits";
-        goto fail;
+    const char *reason = shape;
+    if (len != RN_EVENT_UUID_STRLEN) goto fail;
+    /* Straight-line: every digit pair decoded, validity collected, checked once. */
+    unsigned dashes = (s[8] != '-') | (s[13] != '-') | (s[18] != '-') | (s[23] != '-');
+    unsigned seen = 0; /* every digit's value ORed: bit 4 set if one was not hex */
+#pragma GCC unroll 16
+    for (int b = 0; b < 16; b++) {
+        unsigned hi = hexv[(unsigned char)s[byte_pos[b]]];
+        unsigned lo = hexv[(unsigned char)s[byte_pos[b] + 1]];
+        seen |= hi | lo;
+        u[b] = (uint8_t)(hi << 4 | lo);
     }
-    for (size_t i = 0, b = 0; i < len;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') {
-                reason = "must be a UUID: 8-4-4-4-12 hex digits";
-                goto fail;
-            }
-            i++;
-            continue;
-        }
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-        if (hi < 0 || lo < 0) {
-            reason = "must be a UUID: 8-4-4-4-12 hex digits";
-            goto fail;
-        }
-        u[b++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-    }
-    static const uint8_t nil[16], max[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    if (!memcmp(u, nil, 16)) {
+    if (dashes || (seen & 0x10)) goto fail;
+    uint64_t w0, w1;
+    memcpy(&w0, u, 8);
+    memcpy(&w1, u + 8, 8);
+    if ((w0 | w1) == 0) {
         reason = "is the nil UUID, which identifies nothing";
         goto fail;
     }
-    if (!memcmp(u, max, 16)) {
+    if ((w0 & w1) == UINT64_MAX) {
         reason = "is the max UUID, which identifies nothing";
         goto fail;
     }

@@ -8,7 +8,6 @@
 #include "event/envelope.h"
 #include "kafka/record/record.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,18 +186,20 @@ void rn_dedup_add(rn_dedup *d, const uint8_t id[16], int32_t partition, int64_t 
     d->fn++;
 }
 
-/* Reads the eventId of a record value without validating the rest of the envelope. */
-static int event_id_of(const uint8_t *value, int32_t len, uint8_t out[16])
+/* Reads the eventId of a record value without validating the rest of the envelope; a
+ * is reset first (it holds only this value's document). */
+static int event_id_of(rn_arena *a, const uint8_t *value, int32_t len, uint8_t out[16])
 {
     if (!value || len <= 0)
         return 0;
-    json_t *root = json_loadb((const char *)value, (size_t)len, 0, NULL);
-    if (!root)
+    rn_arena_reset(a);
+    const rn_jval *root;
+    if (rn_jdoc_parse(a, value, (size_t)len, &root, NULL) != RN_OK)
         return 0;
-    const char *s = json_string_value(json_object_get(root, "eventId"));
-    int ok = s && rn_event_uuid_parse(s, strlen(s), out, NULL) == RN_OK;
-    json_decref(root);
-    return ok;
+    const rn_jval *id = rn_jval_get(root, "eventId", 7);
+    /* a zero byte in the string fails the UUID syntax */
+    return id && id->type == RN_JSTRING &&
+           rn_event_uuid_parse(id->u.s, id->len, out, NULL) == RN_OK;
 }
 
 int rn_dedup_rebuild(rn_dedup *d, rn_partition *part, int32_t partition, int64_t now_ms,
@@ -210,6 +211,7 @@ int rn_dedup_rebuild(rn_dedup *d, rn_partition *part, int32_t partition, int64_t
         return rc;
     int64_t end = rn_partition_log_end(part);
     rn_buf buf = {0};
+    rn_arena doc = {0};
     while (from < end && rc == RN_OK) {
         buf.len = 0;
         rc = rn_partition_read(part, from, 1 << 20, &buf, err);
@@ -227,7 +229,7 @@ int rn_dedup_rebuild(rn_dedup *d, rn_partition *part, int32_t partition, int64_t
                 uint8_t id[16];
                 while (rn_record_iter_next(&it, &r, NULL) == 1)
                     if (r.timestamp >= now_ms - d->window_ms &&
-                        event_id_of(r.value, r.value_len, id))
+                        event_id_of(&doc, r.value, r.value_len, id))
                         rn_dedup_add(d, id, partition, r.offset, r.timestamp);
                 const rn_batch_header *h = rn_record_iter_header(&it);
                 from = h->base_offset + h->last_offset_delta + 1;
@@ -241,5 +243,6 @@ int rn_dedup_rebuild(rn_dedup *d, rn_partition *part, int32_t partition, int64_t
             break;
     }
     rn_buf_fini(&buf);
+    rn_arena_fini(&doc);
     return rc;
 }

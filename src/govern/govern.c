@@ -171,10 +171,10 @@ static int check_schema(rn_govern *g, const rn_event *ev, schema_cache *cache, c
     }
     /* The verdict alone first (stops at the first failure, fills no 8 KiB error list);
      * only a failing record is validated again to say why. */
-    if (rn_jsonschema_validate(schema, ev->data, NULL) == RN_OK)
+    if (rn_jsonschema_validate_doc(schema, ev->data, NULL) == RN_OK)
         return RN_OK;
     rn_jsonschema_errors errs;
-    rn_jsonschema_validate(schema, ev->data, &errs);
+    rn_jsonschema_validate_doc(schema, ev->data, &errs);
     /* "/data/price: -1 is less than the minimum of 0 (minimum); ... (schema id 3)" */
     size_t o = 0;
     for (size_t k = 0; k < errs.n && k < 3 && o < msglen; k++)
@@ -213,11 +213,13 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
     int64_t now = rn_now_ms();
     schema_cache cache;
     cache.valid = 0;
+    rn_arena doc_arena = {0}; /* the record's parsed envelope; reset per record */
     rn_record r;
     int32_t i = 0;
     while ((rc = rn_record_iter_next(&it, &r, err)) == 1 && i < n) {
         v->deltas[i] = (int32_t)(r.offset - base);
-        json_t *root = NULL;
+        rn_arena_reset(&doc_arena);
+        const rn_jval *root = NULL;
         rn_event ev;
         rn_event_errors errs;
         rn_event_errors_init(&errs);
@@ -228,7 +230,8 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
             if (enforce)
                 reject(v, a, i, "record value is null: an event envelope is required");
         } else {
-            bad = rn_event_parse(r.value, (size_t)r.value_len, &g->rules, &root, &ev, &errs) != RN_OK;
+            bad = rn_event_parse(&doc_arena, r.value, (size_t)r.value_len, &g->rules, &root, &ev,
+                                 &errs) != RN_OK;
             if (bad && enforce) {
                 char msg[900];
                 rn_event_errors_format(&errs, msg, sizeof msg);
@@ -246,14 +249,14 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
                 bad = 1;
             }
         } else if (enforce && r.value_len > 0) {
-            /* keep the type for the counters if the JSON has one */
-            json_t *j = json_loadb((const char *)r.value, (size_t)r.value_len, 0, NULL);
-            const char *t = j ? json_string_value(json_object_get(j, "eventType")) : NULL;
-            if (t)
-                v->types[i] = rn_arena_strndup(a, t, strlen(t) > 128 ? 128 : strlen(t));
-            json_decref(j);
+            /* keep the type for the counters if the JSON has one (root is the document
+             * whenever the value parsed) */
+            const rn_jval *t = rn_jval_getz(root, "eventType");
+            if (t && t->type == RN_JSTRING) {
+                size_t tl = strnlen(t->u.s, t->len);
+                v->types[i] = rn_arena_strndup(a, t->u.s, tl > 128 ? 128 : tl);
+            }
         }
-        json_decref(root);
         if (!bad && dedup && v->has_id[i]) {
             int32_t dp;
             int64_t doff;
@@ -273,6 +276,7 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
         }
         i++;
     }
+    rn_arena_fini(&doc_arena);
     rn_record_iter_fini(&it);
     if (rc < 0)
         return rc;

@@ -3,11 +3,14 @@
  * an envelope (parse + validate, under default rules and under a restrictive rules
  * object), as a CloudEvent in structured mode, and as a Kafka binary-mode record.
  *
- * Input: the whole input is parsed as an envelope and as a structured CloudEvent. It is
- * also read as a binary-mode record: lines "key:value" up to the first empty line are the
- * headers, the rest is the record value.
+ * Input: the whole input is parsed as an envelope (rn_event_parse into an arena) and as a
+ * structured CloudEvent. It is also read as a binary-mode record: lines "key:value" up to
+ * the first empty line are the headers, the rest is the record value.
  * Oracles (abort on violation):
  *   - a result and its error list agree (RN_OK with no errors, RN_EINVAL with some);
+ *   - a parsed envelope's string fields are C strings (no U+0000) equal to their members;
+ *   - validating the parsed document again, or a copy of it made through jansson
+ *     (rn_jval_to_jansson, rn_jdoc_from_jansson), gives the same errors;
  *   - a valid envelope encodes to a CloudEvent that decodes back to the same envelope
  *     (after the documented normalisation: metadata nulls dropped, extension names
  *     lowercased), which validates;
@@ -15,6 +18,8 @@
  *   - a decoded CloudEvent that validates as an envelope encodes again.
  * Leaks are found by LeakSanitizer (the replay build runs with detect_leaks=1).
  */
+#include "common/arena.h"
+#include "common/jdoc.h"
 #include "event/envelope.h"
 
 #include <stdlib.h>
@@ -34,6 +39,30 @@ static void check_result(int rc, const rn_event_errors *errs)
     if (len < sizeof text && strlen(text) != len) abort();
 }
 
+/* 1 if two error lists are the same. */
+static int same_errors(const rn_event_errors *a, const rn_event_errors *b)
+{
+    if (a->n != b->n || a->total != b->total) return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->e[i].path, b->e[i].path) || strcmp(a->e[i].msg, b->e[i].msg)) return 0;
+    return 1;
+}
+
+/* rn_event_validate of a jansson document, through a jdoc copy in arena a. */
+static int validate_json(rn_arena *a, const json_t *j, rn_event *ev, rn_event_errors *errs)
+{
+    const rn_jval *doc;
+    if (rn_jdoc_from_jansson(a, j, &doc) != RN_OK) abort();
+    return rn_event_validate(doc, NULL, ev, errs);
+}
+
+/* s is a C string of exactly the member's length. */
+static void check_cstring(const char *s, const rn_jval *member)
+{
+    if (!s || !member || member->type != RN_JSTRING || s != member->u.s) abort();
+    if (strlen(s) != member->len) abort();
+}
+
 /* The envelope as a CloudEvent round trip gives it back: metadata without null members,
  * and extension names lowercased. Returns a new document. */
 static json_t *normalise(const json_t *env)
@@ -42,27 +71,29 @@ static json_t *normalise(const json_t *env)
     json_t *md = json_object_get(copy, "metadata");
     json_t *norm = json_object();
     const char *key;
+    size_t klen;
     json_t *v;
-    json_object_foreach(md, key, v)
+    json_object_keylen_foreach(md, key, klen, v)
     {
         if (json_is_null(v)) continue;
         char name[512];
-        size_t klen = strlen(key);
         if (klen >= sizeof name) abort();
         int mapped = !strcmp(key, "correlationId") || !strcmp(key, "causationId") ||
                      !strcmp(key, "userId") || !strcmp(key, "dataSchema");
-        for (size_t i = 0; i <= klen; i++)
+        for (size_t i = 0; i < klen; i++)
             name[i] = (char)(mapped                             ? key[i]
                              : (key[i] >= 'A' && key[i] <= 'Z') ? key[i] - 'A' + 'a'
                                                                 : key[i]);
-        json_object_set(norm, name, v);
+        json_object_setn(norm, name, klen, v);
     }
     json_object_set_new(copy, "metadata", norm);
     return copy;
 }
 
+/* root: the envelope ev was validated from, as a jansson document. */
 static void round_trips(const json_t *root, const rn_event *ev)
 {
+    rn_arena a = {0};
     rn_event_errors errs;
     rn_event_errors_init(&errs);
     json_t *ce = NULL;
@@ -73,7 +104,7 @@ static void round_trips(const json_t *root, const rn_event *ev)
         rn_event_errors_init(&errs);
         if (rn_event_ce_decode(ce, &back, &errs) != RN_OK) abort();
         rn_event_errors_init(&errs);
-        if (rn_event_validate(back, NULL, NULL, &errs) != RN_OK) abort();
+        if (validate_json(&a, back, NULL, &errs) != RN_OK) abort();
         json_t *want = normalise(root);
         if (!json_equal(want, back)) abort();
         json_decref(want);
@@ -94,17 +125,19 @@ static void round_trips(const json_t *root, const rn_event *ev)
             RN_OK)
             abort();
         rn_event_errors_init(&errs);
-        if (rn_event_validate(back, NULL, NULL, &errs) != RN_OK) abort();
+        if (validate_json(&a, back, NULL, &errs) != RN_OK) abort();
         json_decref(back);
     }
     rn_event_ce_binary_fini(&bin);
+    rn_arena_fini(&a);
 }
 
 /* Treats the input as a structured CloudEvent. */
 static void as_cloudevent(const uint8_t *data, size_t size)
 {
-    json_t *ce = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+    json_t *ce = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     if (!ce) return;
+    rn_arena a = {0};
     rn_event_errors errs;
     rn_event_errors_init(&errs);
     json_t *env = NULL;
@@ -113,10 +146,11 @@ static void as_cloudevent(const uint8_t *data, size_t size)
     if (rc == RN_OK) {
         rn_event ev;
         rn_event_errors_init(&errs);
-        rc = rn_event_validate(env, NULL, &ev, &errs);
+        rc = validate_json(&a, env, &ev, &errs);
         check_result(rc, &errs);
         if (rc == RN_OK) round_trips(env, &ev);
     }
+    rn_arena_fini(&a);
     json_decref(env);
     json_decref(ce);
 }
@@ -143,6 +177,7 @@ static void as_binary(const uint8_t *data, size_t size)
         p = nl ? nl + 1 : end;
     }
     if (n == 0) return;
+    rn_arena a = {0};
     rn_event_errors errs;
     rn_event_errors_init(&errs);
     json_t *env = NULL;
@@ -151,34 +186,60 @@ static void as_binary(const uint8_t *data, size_t size)
     if (rc == RN_OK) {
         rn_event ev;
         rn_event_errors_init(&errs);
-        rc = rn_event_validate(env, NULL, &ev, &errs);
+        rc = validate_json(&a, env, &ev, &errs);
         check_result(rc, &errs);
         if (rc == RN_OK) round_trips(env, &ev);
     }
+    rn_arena_fini(&a);
     json_decref(env);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    rn_arena a = {0};
     rn_event_errors errs;
     rn_event_errors_init(&errs);
-    json_t *root = NULL;
+    const rn_jval *root = NULL;
     rn_event ev;
-    int rc = rn_event_parse(data, size, NULL, &root, &ev, &errs);
+    int rc = rn_event_parse(&a, data, size, NULL, &root, &ev, &errs);
     check_result(rc, &errs);
-    if (rc == RN_OK) {
-        if (!root || ev.root != root || !ev.event_id || !ev.metadata) abort();
-        round_trips(root, &ev);
-        /* The same envelope under restrictive rules: may fail, must not crash. */
-        static const char *const domains[] = {"order", "payment.card"};
-        static const char *const verbs[] = {"kickoff"};
-        rn_event_rules rules = {domains, 2, verbs, 1};
-        rn_event_errors_init(&errs);
-        check_result(rn_event_validate(root, &rules, NULL, &errs), &errs);
-        json_decref(root);
-    } else if (root) {
-        abort();
+    if (root) {
+        /* Valid or not, the document validates the same way again, and so does a copy
+         * made through jansson. */
+        rn_event_errors again;
+        rn_event_errors_init(&again);
+        if (rn_event_validate(root, NULL, NULL, &again) != rc || !same_errors(&errs, &again))
+            abort();
+        json_t *rootj = rn_jval_to_jansson(root);
+        if (!rootj) abort();
+        rn_arena copy = {0};
+        rn_event_errors_init(&again);
+        if (validate_json(&copy, rootj, NULL, &again) != rc || !same_errors(&errs, &again)) abort();
+        rn_arena_fini(&copy);
+        if (rc == RN_OK) {
+            if (ev.root != root || !ev.event_id || !ev.metadata || !ev.data) abort();
+            check_cstring(ev.event_id, rn_jval_getz(root, "eventId"));
+            check_cstring(ev.event_type, rn_jval_getz(root, "eventType"));
+            check_cstring(ev.event_time, rn_jval_getz(root, "eventTime"));
+            check_cstring(ev.source, rn_jval_getz(root, "source"));
+            check_cstring(ev.subject, rn_jval_getz(root, "subject"));
+            check_cstring(ev.data_version, rn_jval_getz(root, "dataVersion"));
+            check_cstring(ev.correlation_id, rn_jval_getz(ev.metadata, "correlationId"));
+            if (ev.causation_id)
+                check_cstring(ev.causation_id, rn_jval_getz(ev.metadata, "causationId"));
+            round_trips(rootj, &ev);
+            /* The same envelope under restrictive rules: may fail, must not crash. */
+            static const char *const domains[] = {"order", "payment.card"};
+            static const char *const verbs[] = {"kickoff"};
+            rn_event_rules rules = {domains, 2, verbs, 1};
+            rn_event_errors_init(&errs);
+            check_result(rn_event_validate(root, &rules, NULL, &errs), &errs);
+        }
+        json_decref(rootj);
+    } else if (rc == RN_OK || errs.n != 1 || errs.e[0].path[0] != '\0') {
+        abort(); /* not JSON: exactly one error, for the whole document */
     }
+    rn_arena_fini(&a);
 
     /* The raw bytes through the string checkers. */
     rn_event_errors_init(&errs);

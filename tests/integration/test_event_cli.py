@@ -244,7 +244,7 @@ def validate_verdicts():
     want = [
         'ok 3f2b8c1e-5a7d-4e9f-8b6a-1c2d3e4f5a6b',
         'invalid line 2: /eventType: "order.create.v1": action "create" is not past tense',
-        'invalid line 4: not valid JSON: invalid string in json text (line 1, column 1)',
+        'invalid line 4: not valid JSON: invalid literal (expected null) (line 1, column 1)',
         'invalid line 5: an envelope must be a JSON object, got array',
         'invalid line 6: /eventId: "uuid-v4": must be a UUID: 8-4-4-4-12 hex digits; '
         '/subject: is required; /data: must be an object, got array',

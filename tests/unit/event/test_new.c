@@ -49,7 +49,8 @@ Test(new, defaults)
     cr_expect_eq(i, 8);
 
     rn_event ev;
-    cr_assert_eq(rn_event_validate(env, NULL, &ev, NULL), RN_OK);
+    rn_arena arena = {0};
+    cr_assert_eq(validate_json(&arena, env, NULL, &ev, NULL), RN_OK);
     cr_expect_eq(rn_event_uuid_version(ev.uuid), 4);
     cr_expect_str_eq(ev.event_type, "order.created.v1");
     cr_expect_eq(strlen(ev.event_time), RN_EVENT_TIME_STRLEN);
@@ -57,11 +58,14 @@ Test(new, defaults)
     cr_expect_geq(ev.time_ms, before);
     cr_expect_leq(ev.time_ms, after);
     cr_expect_str_eq(ev.data_version, "1.0");
-    cr_expect_eq(ev.data, data); /* a new reference to the caller's object */
+    cr_expect_eq(json_object_get(env, "data"), data); /* a new reference to the caller's object */
+    cr_assert_eq(ev.data->len, 1);
+    cr_expect_str_eq(ev.data->u.members[0].key, "orderId");
     cr_expect_str_eq(ev.correlation_id, ev.event_id);
     cr_expect_null(ev.causation_id);
     cr_expect_null(ev.user_id);
-    cr_expect_eq(json_object_size(ev.metadata), 1);
+    cr_expect_eq(ev.metadata->len, 1);
+    rn_arena_fini(&arena);
     json_decref(env);
     json_decref(data);
 }
@@ -83,8 +87,12 @@ Test(new, explicit_arguments)
     cr_expect_str_eq(str(env, "eventTime"), "2025-10-20T10:00:00.123Z");
     cr_expect_str_eq(str(json_object_get(env, "metadata"), "userId"), "user-123");
     rn_event ev;
-    cr_assert_eq(rn_event_validate(env, NULL, &ev, NULL), RN_OK);
+    rn_arena arena = {0};
+    cr_assert_eq(validate_json(&arena, env, NULL, &ev, NULL), RN_OK);
     cr_expect_eq(rn_event_uuid_version(ev.uuid), 7);
+    cr_expect_eq(ev.time_ms, 1760954400123LL);
+    cr_expect_str_eq(ev.user_id, "user-123");
+    rn_arena_fini(&arena);
     json_decref(env);
 
     /* dataVersion's default follows the type's version. */
@@ -271,6 +279,19 @@ Test(new, invalid_results)
     want_err w7[] = {{"/source", "must be valid UTF-8"}};
     expect_new_fails(&a, NULL, w7, 1);
     json_decref(data);
+
+    /* Data nested deeper than a parsed document may be cannot be validated. */
+    json_t *deep = json_object();
+    for (int i = 0; i < RN_JDOC_MAX_DEPTH + 10; i++) {
+        json_t *outer = json_object();
+        json_object_set_new(outer, "a", deep);
+        deep = outer;
+    }
+    a.source = "s";
+    a.data = deep;
+    want_err w8[] = {{"/data", "nests deeper than 2048 levels"}};
+    expect_new_fails(&a, NULL, w8, 1);
+    json_decref(deep);
 }
 
 Test(new, missing_arguments)

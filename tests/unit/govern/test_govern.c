@@ -1,13 +1,16 @@
 /*
  * tests/unit/govern/test_govern.c - produce-time governance: envelope verdicts per
- * record, the eventId dedup window (expiry, deletion), and rewriting a batch without its
- * duplicates (offset range, producer fields and CRC kept valid).
+ * record (U+0000 in an envelope string, types kept for the rejection counters), schema
+ * validation of the parsed data, the eventId dedup window (expiry, deletion), and
+ * rewriting a batch without its duplicates (offset range, producer fields and CRC kept
+ * valid).
  */
 #include "common/crc32c.h"
 #include "common/timeutil.h"
 #include "event/envelope.h"
 #include "govern/govern.h"
 #include "kafka/record/record.h"
+#include "registry/jsonschema.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -162,4 +165,150 @@ Test(govern, rewrite_drops_duplicates_and_keeps_header)
         rn_govern_free(g);
         rn_buf_fini(&b);
     }
+}
+
+/* An envelope with data DATA (JSON text) and subject SUBJECT (JSON string body). */
+#define ENVELOPE_DATA_FMT                                                                          \
+    "{\"eventId\":\"%s\",\"eventType\":\"order.created.v1\",\"eventTime\":"                        \
+    "\"2026-11-27T10:00:00.000Z\",\"source\":\"svc\",\"subject\":\"%s\",\"dataVersion\":\"1.0\","  \
+    "\"data\":%s,\"metadata\":{\"correlationId\":\"c-1\"}}"
+
+typedef struct count_seen {
+    char types[8][64];
+    uint64_t n[8];
+    int k;
+} count_seen;
+
+static void count_cb(void *arg, const char *type, uint64_t n)
+{
+    count_seen *c = arg;
+    snprintf(c->types[c->k], sizeof c->types[c->k], "%s", type ? type : "(total)");
+    c->n[c->k++] = n;
+}
+
+static uint64_t count_of(const count_seen *c, const char *type)
+{
+    for (int i = 0; i < c->k; i++)
+        if (!strcmp(c->types[i], type))
+            return c->n[i];
+    return 0;
+}
+
+Test(govern, u0000_and_the_types_of_rejected_records)
+{
+    char nul_subject[512], nul_data[512], ok[512];
+    snprintf(nul_subject, sizeof nul_subject, ENVELOPE_DATA_FMT,
+             "5b7d6f0e-9c1a-4e2b-8f3d-000000000001", "s\\u0000", "{}");
+    /* U+0000 is fine inside data */
+    snprintf(nul_data, sizeof nul_data, ENVELOPE_DATA_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-000000000002",
+             "s-1", "{\"note\":\"a\\u0000b\"}");
+    snprintf(ok, sizeof ok, ENVELOPE_DATA_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-000000000003", "s-1", "{}");
+    const char *vals[] = {
+        nul_subject,
+        nul_data,
+        "{\"eventType\":\"payment.create.v1\",\"extra\":1}", /* JSON, not an envelope */
+        "{\"eventType\": \"x\"",                             /* not JSON */
+        ok,
+    };
+    rn_buf b = {0};
+    build(&b, vals, 5, RN_CODEC_NONE, -1);
+    rn_govern *g = new_govern();
+    rn_topic_settings s = {0};
+    s.validation = RN_VALIDATION_ENVELOPE;
+    rn_arena a = {0};
+    rn_govern_verdict v;
+    rn_err err;
+    cr_assert_eq(rn_govern_check(g, "t", &s, NULL, b.p, b.len, &a, &v, &err), RN_OK);
+    cr_assert_eq(v.nrejected, 3);
+    cr_assert_eq(v.errors[0].index, 0);
+    cr_expect_str_eq(v.errors[0].message, "/subject: must not contain U+0000");
+    cr_assert_eq(v.errors[1].index, 2);
+    cr_expect(strstr(v.errors[1].message, "/eventId: is required") != NULL, "%s",
+              v.errors[1].message);
+    cr_assert_eq(v.errors[2].index, 3);
+    cr_expect(!strncmp(v.errors[2].message, "not valid JSON: ", 16), "%s", v.errors[2].message);
+    cr_expect_null(v.reasons[1]);
+    cr_expect_null(v.reasons[4]);
+    /* The types of the rejected records, for the counters: read from the document when
+     * it is JSON. */
+    cr_expect_str_eq(v.types[0], "order.created.v1");
+    cr_expect_str_eq(v.types[1], "order.created.v1");
+    cr_expect_str_eq(v.types[2], "payment.create.v1");
+    cr_expect_null(v.types[3]);
+    cr_expect_eq(v.has_id[1], 1);
+    cr_expect_eq(v.ids[1][15], 0x02);
+    cr_expect_eq(v.has_id[2], 0);
+    rn_govern_count_rejects(g, "t", &v);
+    count_seen c = {0};
+    rn_govern_rejects(g, "t", count_cb, &c);
+    cr_expect_eq(count_of(&c, "(total)"), 3);
+    cr_expect_eq(count_of(&c, "order.created.v1"), 1);
+    cr_expect_eq(count_of(&c, "payment.create.v1"), 1);
+    cr_expect_eq(count_of(&c, "(invalid)"), 1);
+    rn_arena_fini(&a);
+    rn_buf_fini(&b);
+    rn_govern_free(g);
+}
+
+/* The schema registry of the test: one schema for every subject. */
+typedef struct one_schema {
+    rn_jsonschema *schema;
+    int lookups;
+} one_schema;
+
+static int lookup_schema(void *arg, const char *subject, int version,
+                         const struct rn_jsonschema **out, int *id, rn_err *err)
+{
+    (void)err;
+    one_schema *o = arg;
+    o->lookups++;
+    cr_expect_str_eq(subject, "order.created.v1");
+    cr_expect(version == 1 || version == -1);
+    *out = o->schema;
+    *id = 7;
+    return RN_OK;
+}
+
+Test(govern, schema_validation_of_the_parsed_data)
+{
+    json_t *doc = json_loads("{\"type\": \"object\", \"required\": [\"n\"],"
+                             " \"properties\": {\"n\": {\"type\": \"integer\", \"minimum\": 1}}}",
+                             0, NULL);
+    cr_assert_not_null(doc);
+    one_schema o = {0};
+    rn_err err;
+    cr_assert_eq(rn_jsonschema_compile(doc, NULL, &o.schema, &err), RN_OK, "%s", err.msg);
+    json_decref(doc);
+
+    char good[512], low[512], missing[512];
+    snprintf(good, sizeof good, ENVELOPE_DATA_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-000000000001", "s",
+             "{\"n\":3}");
+    snprintf(low, sizeof low, ENVELOPE_DATA_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-000000000002", "s",
+             "{\"n\":0}");
+    snprintf(missing, sizeof missing, ENVELOPE_DATA_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-000000000003",
+             "s", "{}");
+    const char *vals[] = {good, low, missing, good};
+    rn_buf b = {0};
+    build(&b, vals, 4, RN_CODEC_LZ4, -1);
+    rn_broker_config cfg;
+    rn_broker_config_defaults(&cfg);
+    rn_govern *g = NULL;
+    cr_assert_eq(rn_govern_new(&cfg, lookup_schema, &o, &g, &err), RN_OK, "%s", err.msg);
+    rn_topic_settings s = {0};
+    s.validation = RN_VALIDATION_SCHEMA;
+    rn_arena a = {0};
+    rn_govern_verdict v;
+    cr_assert_eq(rn_govern_check(g, "t", &s, NULL, b.p, b.len, &a, &v, &err), RN_OK);
+    cr_assert_eq(v.nrejected, 2);
+    cr_assert_eq(v.errors[0].index, 1);
+    cr_expect(strstr(v.errors[0].message, "/data/n: ") != NULL, "%s", v.errors[0].message);
+    cr_expect(strstr(v.errors[0].message, "(minimum)") != NULL, "%s", v.errors[0].message);
+    cr_expect(strstr(v.errors[0].message, "(schema id 7)") != NULL, "%s", v.errors[0].message);
+    cr_assert_eq(v.errors[1].index, 2);
+    cr_expect(strstr(v.errors[1].message, "(required)") != NULL, "%s", v.errors[1].message);
+    cr_expect_eq(o.lookups, 1, "the schema of the batch's first record is reused");
+    rn_arena_fini(&a);
+    rn_buf_fini(&b);
+    rn_govern_free(g);
+    rn_jsonschema_free(o.schema);
 }
