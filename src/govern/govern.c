@@ -12,7 +12,6 @@
 #include "kafka/record/record.h"
 #include "registry/jsonschema.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +48,7 @@ int rn_govern_new(const rn_broker_config *cfg, rn_govern_schema_fn schema_fn, vo
                   rn_govern **out, rn_err *err)
 {
     rn_govern *g = calloc(1, sizeof *g);
-    if (!g)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!g) return rn_err_set(err, RN_ENOMEM, "out of memory");
     g->schema_fn = schema_fn;
     g->schema_arg = schema_arg;
     g->domains_buf = strdup(cfg->naming_domains);
@@ -82,8 +80,7 @@ void rn_govern_set_schema_fn(rn_govern *g, rn_govern_schema_fn fn, void *arg)
 
 void rn_govern_free(rn_govern *g)
 {
-    if (!g)
-        return;
+    if (!g) return;
     for (int i = 0; i < g->ncounts; i++) {
         free(g->counts[i].topic);
         free(g->counts[i].type);
@@ -171,8 +168,7 @@ static int check_schema(rn_govern *g, const rn_event *ev, schema_cache *cache, c
     }
     /* The verdict alone first (stops at the first failure, fills no 8 KiB error list);
      * only a failing record is validated again to say why. */
-    if (rn_jsonschema_validate_doc(schema, ev->data, NULL) == RN_OK)
-        return RN_OK;
+    if (rn_jsonschema_validate_doc(schema, ev->data, NULL) == RN_OK) return RN_OK;
     rn_jsonschema_errors errs;
     rn_jsonschema_validate_doc(schema, ev->data, &errs);
     /* "/data/price: -1 is less than the minimum of 0 (minimum); ... (schema id 3)" */
@@ -185,17 +181,47 @@ static int check_schema(rn_govern *g, const rn_event *ev, schema_cache *cache, c
     return RN_EINVAL;
 }
 
-int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
-                    rn_dedup *dedup, const uint8_t *p, size_t len, rn_arena *a,
-                    rn_govern_verdict *v, rn_err *err)
+/* The eventIds accepted so far in one batch: open addressing over record indices + 1
+ * (0 = empty), so a batch of n records costs O(n) lookups, not O(n^2) comparisons. */
+typedef struct id_set {
+    int32_t *slots;
+    size_t mask;
+} id_set;
+
+static size_t id_set_size(int32_t n)
+{
+    size_t size = 16;
+    while (size < 2 * (size_t)(n > 0 ? n : 1))
+        size *= 2;
+    return size;
+}
+
+/* 1 if record i's id is already in the set (a duplicate); else adds it and returns 0. */
+static int batch_seen(id_set *set, const rn_govern_verdict *v, int32_t i)
+{
+    uint64_t h1, h2; /* v4 and v7 ids end in random bits; mix both halves anyway */
+    memcpy(&h1, v->ids[i], 8);
+    memcpy(&h2, v->ids[i] + 8, 8);
+    size_t k = (size_t)((h1 ^ h2) * 0x9e3779b97f4a7c15ull >> 32) & set->mask;
+    for (;; k = (k + 1) & set->mask) {
+        int32_t j = set->slots[k] - 1;
+        if (j < 0) {
+            set->slots[k] = i + 1;
+            return 0;
+        }
+        if (!memcmp(v->ids[j], v->ids[i], 16)) return 1;
+    }
+}
+
+int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s, rn_dedup *dedup,
+                    const uint8_t *p, size_t len, rn_arena *a, rn_govern_verdict *v, rn_err *err)
 {
     (void)topic;
     memset(v, 0, sizeof *v);
     v->first_duplicate_offset = -1;
     rn_record_iter it;
     int rc = rn_record_iter_init(&it, p, len, RN_BATCH_DEFAULT_MAX_DECOMPRESSED, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int32_t n = rn_record_iter_header(&it)->records_count;
     int64_t base = rn_record_iter_header(&it)->base_offset;
     v->nrecords = n;
@@ -214,6 +240,12 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
     schema_cache cache;
     cache.valid = 0;
     rn_arena doc_arena = {0}; /* the record's parsed envelope; reset per record */
+    id_set seen = {0};
+    if (dedup && !(seen.slots = rn_arena_alloc(a, id_set_size(n) * sizeof *seen.slots))) {
+        rn_record_iter_fini(&it);
+        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    }
+    seen.mask = id_set_size(n) - 1;
     rn_record r;
     int32_t i = 0;
     while ((rc = rn_record_iter_next(&it, &r, err)) == 1 && i < n) {
@@ -227,8 +259,7 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
         int bad;
         if (r.value_len < 0) {
             bad = 1;
-            if (enforce)
-                reject(v, a, i, "record value is null: an event envelope is required");
+            if (enforce) reject(v, a, i, "record value is null: an event envelope is required");
         } else {
             bad = rn_event_parse(&doc_arena, r.value, (size_t)r.value_len, &g->rules, &root, &ev,
                                  &errs) != RN_OK;
@@ -239,7 +270,11 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
             }
         }
         if (!bad) {
-            v->types[i] = rn_arena_strndup(a, ev.event_type, strlen(ev.event_type));
+            /* records of a batch mostly share their type: share the copy too */
+            if (i > 0 && v->types[i - 1] && !strcmp(v->types[i - 1], ev.event_type))
+                v->types[i] = v->types[i - 1];
+            else
+                v->types[i] = rn_arena_strndup(a, ev.event_type, strlen(ev.event_type));
             memcpy(v->ids[i], ev.uuid, 16);
             v->has_id[i] = 1;
             char msg[900];
@@ -262,27 +297,24 @@ int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
             int64_t doff;
             int dup = rn_dedup_find(dedup, v->ids[i], now, &dp, &doff);
             /* the same id twice inside this batch: the second one is a duplicate too */
-            for (int32_t j = 0; j < i && !dup; j++)
-                if (v->has_id[j] && !v->duplicate[j] && !memcmp(v->ids[j], v->ids[i], 16)) {
-                    dup = 1;
-                    doff = -1;
-                }
+            if (!dup && batch_seen(&seen, v, i)) {
+                dup = 1;
+                doff = -1;
+            }
             if (dup) {
                 v->duplicate[i] = 1;
                 v->nduplicates++;
-                if (v->first_duplicate_offset < 0)
-                    v->first_duplicate_offset = doff;
+                if (v->first_duplicate_offset < 0) v->first_duplicate_offset = doff;
             }
         }
         i++;
     }
     rn_arena_fini(&doc_arena);
     rn_record_iter_fini(&it);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (v->nrejected > 0) {
-        v->message = arena_printf(a, "%d of %d records rejected: record %d: %s", v->nrejected,
-                                  n, v->errors[0].index, v->errors[0].message);
+        v->message = arena_printf(a, "%d of %d records rejected: record %d: %s", v->nrejected, n,
+                                  v->errors[0].index, v->errors[0].message);
     }
     return RN_OK;
 }
@@ -292,8 +324,7 @@ int rn_govern_rewrite(const uint8_t *p, size_t len, const rn_govern_verdict *v, 
 {
     rn_record_iter it;
     int rc = rn_record_iter_init(&it, p, len, RN_BATCH_DEFAULT_MAX_DECOMPRESSED, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int codec = rn_record_iter_header(&it)->attributes & RN_BATCH_ATTR_CODEC_MASK;
     rn_buf recs = {0};
     rn_record r;
@@ -320,8 +351,7 @@ int rn_govern_rewrite(const uint8_t *p, size_t len, const rn_govern_verdict *v, 
         return rc;
     }
     rn_buf_fini(&recs);
-    if (!rn_buf_ok(out))
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!rn_buf_ok(out)) return rn_err_set(err, RN_ENOMEM, "out of memory");
     uint8_t *b = out->p + start;
     size_t blen = out->len - start;
     if (kept == 0 && codec != RN_CODEC_NONE) /* an empty batch carries no compressed blob */
@@ -335,8 +365,7 @@ int rn_govern_rewrite(const uint8_t *p, size_t len, const rn_govern_verdict *v, 
 void rn_govern_accepted(rn_dedup *dedup, const rn_govern_verdict *v, int32_t partition,
                         int64_t base_offset, int64_t now_ms)
 {
-    if (!dedup)
-        return;
+    if (!dedup) return;
     for (int32_t i = 0; i < v->nrecords; i++)
         if (v->has_id[i] && !v->duplicate[i])
             rn_dedup_add(dedup, v->ids[i], partition, base_offset + v->deltas[i], now_ms);
@@ -353,8 +382,7 @@ static reject_count *count_slot(rn_govern *g, const char *topic, const char *typ
     if (g->ncounts == g->capcounts) {
         int cap = g->capcounts ? g->capcounts * 2 : 16;
         reject_count *nc = realloc(g->counts, (size_t)cap * sizeof *nc);
-        if (!nc)
-            return NULL;
+        if (!nc) return NULL;
         g->counts = nc;
         g->capcounts = cap;
     }
@@ -374,14 +402,12 @@ static reject_count *count_slot(rn_govern *g, const char *topic, const char *typ
 void rn_govern_count_rejects(rn_govern *g, const char *topic, const rn_govern_verdict *v)
 {
     reject_count *total = count_slot(g, topic, NULL);
-    if (total)
-        total->n += (uint64_t)v->nrejected;
+    if (total) total->n += (uint64_t)v->nrejected;
     /* Every record of a rejected batch that broke a rule is counted under its type. */
     for (int e = 0; e < v->nerrors; e++) {
         int32_t i = v->errors[e].index;
         reject_count *c = count_slot(g, topic, v->types[i] ? v->types[i] : "(invalid)");
-        if (c)
-            c->n++;
+        if (c) c->n++;
     }
 }
 
@@ -389,8 +415,7 @@ void rn_govern_rejects(const rn_govern *g, const char *topic,
                        void (*cb)(void *arg, const char *type, uint64_t n), void *arg)
 {
     for (int i = 0; i < g->ncounts; i++)
-        if (!strcmp(g->counts[i].topic, topic))
-            cb(arg, g->counts[i].type, g->counts[i].n);
+        if (!strcmp(g->counts[i].topic, topic)) cb(arg, g->counts[i].type, g->counts[i].n);
 }
 
 void rn_govern_forget_topic(rn_govern *g, const char *topic)

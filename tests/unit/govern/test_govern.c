@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define ENVELOPE_FMT                                                                               \
-    "{\"eventId\":\"%s\",\"eventType\":\"%s\",\"eventTime\":\"2026-11-27T10:00:00.000Z\","      \
+    "{\"eventId\":\"%s\",\"eventType\":\"%s\",\"eventTime\":\"2026-11-27T10:00:00.000Z\","         \
     "\"source\":\"svc\",\"subject\":\"s-1\",\"dataVersion\":\"1.0\",\"data\":{\"n\":1},"           \
     "\"metadata\":{\"correlationId\":\"c-1\"}}"
 
@@ -25,11 +25,10 @@ static void build(rn_buf *out, const char *const *values, int n, int codec, int6
 {
     rn_batch_builder bb;
     rn_batch_builder_init(&bb, codec, 1000);
-    if (pid >= 0)
-        rn_batch_builder_set_producer(&bb, pid, 0, 0);
+    if (pid >= 0) rn_batch_builder_set_producer(&bb, pid, 0, 0);
     for (int i = 0; i < n; i++)
-        cr_assert_eq(rn_batch_builder_add(&bb, 1000 + i, "k", 1, values[i], (int32_t)strlen(values[i]),
-                                          NULL, 0),
+        cr_assert_eq(rn_batch_builder_add(&bb, 1000 + i, "k", 1, values[i],
+                                          (int32_t)strlen(values[i]), NULL, 0),
                      RN_OK);
     rn_err err;
     cr_assert_eq(rn_batch_builder_finish(&bb, out, &err), RN_OK, "%s", err.msg);
@@ -49,8 +48,10 @@ static rn_govern *new_govern(void)
 Test(govern, envelope_verdicts_per_record)
 {
     char good[512], bad[512];
-    snprintf(good, sizeof good, ENVELOPE_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-1a2b3c4d5e6f", "order.created.v1");
-    snprintf(bad, sizeof bad, ENVELOPE_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-1a2b3c4d5e70", "order.create.v1");
+    snprintf(good, sizeof good, ENVELOPE_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-1a2b3c4d5e6f",
+             "order.created.v1");
+    snprintf(bad, sizeof bad, ENVELOPE_FMT, "5b7d6f0e-9c1a-4e2b-8f3d-1a2b3c4d5e70",
+             "order.create.v1");
     const char *vals[] = {good, bad, "not json"};
     rn_buf b = {0};
     build(&b, vals, 3, RN_CODEC_GZIP, -1);
@@ -64,8 +65,8 @@ Test(govern, envelope_verdicts_per_record)
     cr_assert_eq(v.nrecords, 3);
     cr_assert_eq(v.nrejected, 2);
     cr_assert_eq(v.errors[0].index, 1);
-    cr_assert(strstr(v.errors[0].message, "action \"create\" is not past tense"),
-              "%s", v.errors[0].message);
+    cr_assert(strstr(v.errors[0].message, "action \"create\" is not past tense"), "%s",
+              v.errors[0].message);
     cr_assert_eq(v.errors[1].index, 2);
     cr_assert_null(v.reasons[0]);
     cr_assert(strstr(v.message, "2 of 3 records rejected"), "%s", v.message);
@@ -189,8 +190,7 @@ static void count_cb(void *arg, const char *type, uint64_t n)
 static uint64_t count_of(const count_seen *c, const char *type)
 {
     for (int i = 0; i < c->k; i++)
-        if (!strcmp(c->types[i], type))
-            return c->n[i];
+        if (!strcmp(c->types[i], type)) return c->n[i];
     return 0;
 }
 
@@ -311,4 +311,49 @@ Test(govern, schema_validation_of_the_parsed_data)
     rn_buf_fini(&b);
     rn_govern_free(g);
     rn_jsonschema_free(o.schema);
+}
+
+/* 3,000 records where every third repeats an eventId seen earlier in the same batch (at
+ * distances from 1 to ~1,500 records): exactly those are duplicates, none of the firsts. */
+Test(govern, duplicates_within_a_large_batch)
+{
+    enum { N = 3000 };
+    static char bodies[N][512];
+    const char *vals[N];
+    int want_dup[N];
+    int ndup = 0;
+    for (int i = 0; i < N; i++) {
+        int id = i, dup = i % 3 == 2;
+        if (dup) id = (i * 7919) % (i - 1); /* an earlier record, never itself a repeat */
+        while (dup && id % 3 == 2)
+            id--;
+        char uuid[40];
+        snprintf(uuid, sizeof uuid, "5b7d6f0e-9c1a-4e2b-8f3d-%012d", id);
+        snprintf(bodies[i], sizeof bodies[i], ENVELOPE_FMT, uuid, "order.created.v1");
+        vals[i] = bodies[i];
+        want_dup[i] = dup;
+        ndup += dup;
+    }
+    rn_buf b = {0};
+    build(&b, vals, N, RN_CODEC_LZ4, -1);
+    rn_govern *g = new_govern();
+    rn_dedup *d = rn_dedup_new(60000);
+    rn_topic_settings s = {0};
+    s.validation = RN_VALIDATION_ENVELOPE;
+    rn_arena a = {0};
+    rn_govern_verdict v;
+    rn_err err;
+    cr_assert_eq(rn_govern_check(g, "t", &s, d, b.p, b.len, &a, &v, &err), RN_OK, "%s", err.msg);
+    cr_assert_eq(v.nrecords, N);
+    cr_assert_eq(v.nrejected, 0);
+    cr_assert_eq(v.nduplicates, ndup);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(v.duplicate[i], want_dup[i], "record %d", i);
+    cr_assert_eq(v.first_duplicate_offset, -1); /* duplicates of this batch have no offset */
+    /* records of one type share one copy of it */
+    cr_assert_eq(v.types[0], v.types[N - 1]);
+    rn_arena_fini(&a);
+    rn_dedup_free(d);
+    rn_govern_free(g);
+    rn_buf_fini(&b);
 }
