@@ -205,6 +205,23 @@ static const char *astrdup(cc *c, const char *s)
     return p;
 }
 
+/* A schema value that evaluation compares with instances ("const", "enum"), converted
+ * once into the arena as an rn_jval; NULL after failing. */
+static const rn_jval *instance_value(cc *c, const json_t *v, const cpath *at, const char *kw)
+{
+    const rn_jval *out;
+    int rc = rn_jdoc_from_jansson(&c->s->arena, v, &out);
+    if (rc == RN_ENOMEM) {
+        oom(c);
+        return NULL;
+    }
+    if (rc != RN_OK) {
+        fail(c, at, kw, RN_EINVAL, "nests deeper than %d levels", RN_JDOC_MAX_DEPTH);
+        return NULL;
+    }
+    return out;
+}
+
 static int keep_doc(cc *c, json_t *doc)
 {
     json_t **d = realloc(c->s->docs, (c->s->ndocs + 1) * sizeof *d);
@@ -888,6 +905,8 @@ static int compile_props(cc *c, const json_t *j, rn_js_resource *res, const cpat
                 return fail(c, &kp, key, RN_EINVAL, "invalid regular expression: %s", msg);
             }
             if (keep_code(c, p->re) != RN_OK) return c->rc;
+            p->jit = rn_jsonschema_regex_is_jit(p->re);
+            p->simple = rn_jsonschema_regex_simple(&c->s->arena, key, klen);
             if (!(p->node = sub(c, v, res, at, "patternProperties", key, NO_IDX))) return c->rc;
             i++;
         }
@@ -1057,7 +1076,7 @@ static int compile_keywords(cc *c, rn_js_node *node, const json_t *j, rn_js_reso
     }
     if (V && (v = json_object_get(j, "const"))) {
         k = add_kw(ks, RN_JS_OP_CONST, "const");
-        k->u.value = v;
+        if (!(k->u.value = instance_value(c, v, at, "const"))) goto out;
     }
     if (V && (v = json_object_get(j, "enum"))) {
         if (!json_is_array(v)) {
@@ -1065,7 +1084,7 @@ static int compile_keywords(cc *c, rn_js_node *node, const json_t *j, rn_js_reso
             goto out;
         }
         k = add_kw(ks, RN_JS_OP_ENUM, "enum");
-        k->u.value = v;
+        if (!(k->u.value = instance_value(c, v, at, "enum"))) goto out;
     }
     if (A) {
         static const struct {
@@ -1141,6 +1160,9 @@ static int compile_keywords(cc *c, rn_js_node *node, const json_t *j, rn_js_reso
                 goto out;
             }
             if (keep_code(c, k->u.pattern.re)) goto out;
+            k->u.pattern.jit = rn_jsonschema_regex_is_jit(k->u.pattern.re);
+            k->u.pattern.simple = rn_jsonschema_regex_simple(&c->s->arena, json_string_value(v),
+                                                             json_string_length(v));
         }
         if ((v = json_object_get(j, "uniqueItems"))) {
             if (!json_is_boolean(v)) {
@@ -1213,16 +1235,32 @@ done:
         }
         ks->kw[m + 1] = t;
     }
-    for (int i = 0; i < ks->n;) {
+    /* then one list per instance class: the keywords for any type, followed by that
+     * class's (sorting put them in this order), so evaluation walks one array */
+    int nany = 0;
+    while (nany < ks->n && op_class(ks->kw[nany].op) == RN_JS_C_ANY)
+        nany++;
+    rn_js_kw *any = NULL;
+    if (nany) {
+        if (!(any = aalloc(c, (size_t)nany * sizeof *any))) goto out;
+        memcpy(any, ks->kw, (size_t)nany * sizeof *any);
+    }
+    for (int cls = 0; cls < RN_JS_NCLASS; cls++) {
+        node->kw[cls] = any;
+        node->nkw[cls] = (uint16_t)nany;
+    }
+    for (int i = nany; i < ks->n;) {
         int cls = op_class(ks->kw[i].op);
         int m = i;
         while (m < ks->n && op_class(ks->kw[m].op) == cls)
             m++;
-        rn_js_kw *arr = aalloc(c, (size_t)(m - i) * sizeof *arr);
+        size_t n = (size_t)(nany + m - i);
+        rn_js_kw *arr = aalloc(c, n * sizeof *arr);
         if (!arr) goto out;
-        memcpy(arr, &ks->kw[i], (size_t)(m - i) * sizeof *arr);
+        if (nany) memcpy(arr, ks->kw, (size_t)nany * sizeof *arr);
+        memcpy(arr + nany, &ks->kw[i], (size_t)(m - i) * sizeof *arr);
         node->kw[cls] = arr;
-        node->nkw[cls] = (uint16_t)(m - i);
+        node->nkw[cls] = (uint16_t)n;
         i = m;
     }
 out:
@@ -1360,6 +1398,7 @@ int rn_jsonschema_compile(const json_t *schema, const rn_jsonschema_options *opt
         cpath p = {NULL, "", NULL, 0};
         s->root = compile_node(&c, doc, root, &p);
         if (s->root && c.has_dynref) compile_dynamic_anchors(&c);
+        s->dynamic = c.has_dynref;
     }
     pmap_fini(&c.where);
     pmap_fini(&c.memo);
@@ -1372,20 +1411,33 @@ int rn_jsonschema_compile(const json_t *schema, const rn_jsonschema_options *opt
     return RN_OK;
 }
 
+/* The jansson entry point: copies the instance into an rn_jval document (one arena,
+ * freed on return) and evaluates that; rn_jsonschema_validate_doc is in jsonschema_eval.c. */
 int rn_jsonschema_validate(const rn_jsonschema *s, const json_t *instance,
                            rn_jsonschema_errors *errs)
 {
-    return rn_jsonschema_eval_root(s, instance, errs);
-}
-
-/* TEMPORARY until the evaluator reads rn_jval directly. */
-int rn_jsonschema_validate_doc(const rn_jsonschema *s, const rn_jval *instance,
-                               rn_jsonschema_errors *errs)
-{
-    json_t *j = rn_jval_to_jansson(instance);
-    if (!j) return RN_ENOMEM;
-    int rc = rn_jsonschema_eval_root(s, j, errs);
-    json_decref(j);
+    if (errs) {
+        errs->n = 0;
+        errs->truncated = false;
+    }
+    if (!s || !instance) return RN_EINVAL;
+    rn_arena a = {0};
+    const rn_jval *doc;
+    int rc = rn_jdoc_from_jansson(&a, instance, &doc);
+    if (rc == RN_OK) {
+        rc = rn_jsonschema_validate_doc(s, doc, errs);
+    } else if (rc == RN_EINVAL) {
+        /* deeper than a document may nest: report it as evaluation's nesting limit */
+        rc = RN_ERANGE;
+        if (errs) {
+            errs->n = 1;
+            memset(&errs->e[0], 0, sizeof errs->e[0]);
+            snprintf(errs->e[0].keyword, sizeof errs->e[0].keyword, "$ref");
+            snprintf(errs->e[0].message, sizeof errs->e[0].message,
+                     "the instance nests deeper than %d levels", RN_JDOC_MAX_DEPTH);
+        }
+    }
+    rn_arena_fini(&a);
     return rc;
 }
 

@@ -3,8 +3,12 @@
  * schema once into an immutable rn_jsonschema, then validate many instances against it.
  *
  * Layer: used by the schema registry and by validation at the produce boundary; calls
- *   common/ only, plus jansson (documents) and PCRE2 (pattern, patternProperties, format
- *   "regex").
+ *   common/ only (arena, jdoc), plus jansson (schemas, and instances given as json_t) and
+ *   PCRE2 (pattern, patternProperties, format "regex"; simple anchored patterns such as
+ *   "^[0-9a-f]{12}$" are matched without it).
+ * Instances: the evaluator reads rn_jval documents (common/jdoc.h); the produce path
+ *   parses records with rn_jdoc_parse and calls rn_jsonschema_validate_doc.
+ *   rn_jsonschema_validate takes a json_t and copies it into a document first.
  * Drafts: the schema's "$schema" picks the draft (draft-07, draft-06 treated as draft-07,
  *   or 2020-12; a custom metaschema is read for its "$vocabulary"); without "$schema" the
  *   options' default applies (2020-12 unless set). See docs/json-schema.md for keywords,
@@ -67,7 +71,7 @@ typedef struct rn_jsonschema_error {
 
 #define RN_JSONSCHEMA_MAX_ERRORS 10
 
-/* Caller-owned error list (about 8 KiB); rn_jsonschema_validate resets it. */
+/* Caller-owned error list (about 8 KiB); validation resets it. */
 typedef struct rn_jsonschema_errors {
     size_t n;       /* entries filled in e[] */
     bool truncated; /* more errors existed than fit (validation stopped at the cap) */
@@ -84,23 +88,29 @@ typedef struct rn_jsonschema_errors {
 int rn_jsonschema_compile(const json_t *schema, const rn_jsonschema_options *opts,
                           rn_jsonschema **out, rn_err *err);
 
-/* Validates instance against s. errs may be NULL when only the verdict matters (fastest:
- * evaluation stops at the first failure); otherwise it receives up to
- * RN_JSONSCHEMA_MAX_ERRORS errors in evaluation order.
+/* Validates instance (an rn_jval document, e.g. from rn_jdoc_parse) against s. errs may
+ * be NULL when only the verdict matters (fastest: evaluation stops at the first failure);
+ * otherwise it receives up to RN_JSONSCHEMA_MAX_ERRORS errors in evaluation order.
  * Returns RN_OK if the instance is valid, RN_EINVAL if it is not, RN_ERANGE if evaluation
  * went deeper than the nesting limit (a runaway "$ref" cycle or an extremely deep
  * instance; also reported as an error), RN_ENOMEM on allocation failure. (Without errs,
  * evaluation may stop at an earlier failure: RN_EINVAL where a full evaluation would
- * have reached the limit.) Strings in the instance must be valid UTF-8, as jansson's
- * parser guarantees. Borrows both; never modifies the instance; safe to call from
- * several threads at once. */
-int rn_jsonschema_validate(const rn_jsonschema *s, const json_t *instance,
-                           rn_jsonschema_errors *errs);
-
-/* rn_jsonschema_validate for an instance parsed with common/jdoc.h: the same verdict and
- * errors. This is the entry point of the produce path (no jansson tree is built). */
+ * have reached the limit.) Strings and member names are taken by their length (they may
+ * hold U+0000) and must be valid UTF-8, as rn_jdoc_parse guarantees. Borrows both; never
+ * modifies the instance; safe to call from several threads at once, also on one shared
+ * document. Allocates nothing in the common case (see docs/json-schema.md for the
+ * exceptions); without errs it formats no text either. This is the entry point of the
+ * produce path. */
 int rn_jsonschema_validate_doc(const rn_jsonschema *s, const rn_jval *instance,
                                rn_jsonschema_errors *errs);
+
+/* rn_jsonschema_validate_doc for a jansson instance: copies it into a temporary rn_jval
+ * document (one arena, freed before returning; so this allocates), then validates that:
+ * the same verdict and errors. An instance nested deeper than RN_JDOC_MAX_DEPTH cannot be
+ * copied and gives RN_ERANGE (with one error). For the registry and tools that hold
+ * jansson values; the produce path uses rn_jsonschema_validate_doc. */
+int rn_jsonschema_validate(const rn_jsonschema *s, const json_t *instance,
+                           rn_jsonschema_errors *errs);
 
 /* Formats one error as a single line, "/data/price: -1 is less than the minimum of 0
  * (/properties/data/properties/price/minimum)", into buf (always NUL-terminated).

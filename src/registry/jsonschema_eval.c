@@ -1,14 +1,15 @@
 /*
- * registry/jsonschema_eval.c - validates an instance against a compiled schema (the node
- * graph of jsonschema_int.h).
+ * registry/jsonschema_eval.c - validates an instance (an rn_jval document, common/jdoc.h)
+ * against a compiled schema (the node graph of jsonschema_int.h).
  *
  * Evaluation is a recursive walk of (node, instance location). It allocates nothing in
  * the common case: instance and keyword paths are chains of stack frames, rendered into
  * text only when an error is reported; the dynamic scope ($dynamicRef) is an array in the
- * evaluation context.
+ * evaluation context; values are compared with the "const" and "enum" values the compiler
+ * converted to rn_jval.
  * Exceptions: annotation sets for objects with more than 256 properties or arrays with
- * more than 256 items (only under unevaluated*), uniqueItems on more than 16 items (a
- * hash table), and propertyNames (each name becomes a temporary JSON string).
+ * more than 256 items (only under unevaluated*), and uniqueItems on more than 16 items (a
+ * hash sort).
  *
  * Errors: while the caller collects errors, evaluation goes on after a failure to find
  * more (up to RN_JSONSCHEMA_MAX_ERRORS); when it does not, or inside a subschema whose
@@ -16,10 +17,13 @@
  * muted and the first failure ends the evaluation of that subschema.
  *
  * Annotations (2020-12 unevaluatedProperties/unevaluatedItems): a node with one of them
- * collects, for the instance at hand, which properties (by iteration position) or items
+ * collects, for the instance at hand, which properties (by member position) or items
  * were evaluated by its keywords and in-place subschemas ($ref, allOf, the passing anyOf
  * and oneOf branches, if/then/else, dependentSchemas). Nodes without them pass their
  * caller's set down (or none), so schemas that never use unevaluated* pay nothing.
+ *
+ * Strings and member names are len bytes (they may hold U+0000): nothing here uses
+ * strlen on them.
  *
  * Threads: reads only the compiled schema and the instance; see jsonschema.h.
  */
@@ -34,8 +38,7 @@
 /* Nesting of node evaluations before giving up (RN_ERANGE): a "$ref" loop that does not
  * descend into the instance, or an absurdly deep instance. */
 #define MAX_DEPTH 1000
-
-#define SEG_CSTR ((size_t)-1) /* path segment length: NUL-terminated */
+#define SEG_CSTR  ((size_t)-1) /* path segment length: NUL-terminated */
 
 /* A path segment: a name (property, keyword) or an array index; chains point upwards. */
 typedef struct path {
@@ -57,14 +60,15 @@ typedef struct ectx {
     rn_jsonschema_errors *errs; /* where errors go now: NULL while muted or full */
     rn_jsonschema_errors *out;  /* the caller's list (may be NULL) */
     int depth;
-    int fatal; /* RN_ERANGE or RN_ENOMEM: stop everything */
+    int fatal;   /* RN_ERANGE or RN_ENOMEM: stop everything */
+    bool scoped; /* keep the dynamic scope (the schema has a $dynamicRef that reads it) */
     /* The dynamic scope: resources entered, outermost first (a resource is pushed when
      * evaluation enters a node of another resource than the innermost one). */
     const rn_js_resource *scope[MAX_DEPTH];
     int nscope;
 } ectx;
 
-static bool eval(ectx *c, const rn_js_node *n, const json_t *inst, const path *ip, const path *sp,
+static bool eval(ectx *c, const rn_js_node *n, const rn_jval *inst, const path *ip, const path *sp,
                  annot *an);
 
 /* ------------------------------------------------------------------ annotations */
@@ -234,77 +238,37 @@ report_fatal(ectx *c, const path *ip, const path *sp, const char *kw, const char
 }
 
 /* A short rendering of a value for messages: 42, 1.5, "text", true, an object ... */
-static const char *show(const json_t *v, char *buf, size_t cap)
+static const char *show(const rn_jval *v, char *buf, size_t cap)
 {
-    switch (json_typeof(v)) {
-    case JSON_INTEGER:
-        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        break;
-    case JSON_REAL: {
-        double d = json_real_value(v);
-        snprintf(buf, cap, "%.15g", d);
-        if (strtod(buf, NULL) != d) snprintf(buf, cap, "%.17g", d);
-        break;
-    }
-    case JSON_STRING: {
-        /* "text" or "text..." with quotes, backslashes and controls escaped; at most 48
-         * bytes of the string, never cutting a UTF-8 sequence */
-        const char *s = json_string_value(v);
-        size_t len = json_string_length(v), o = 0, i = 0;
-        buf[o++] = '"';
-        for (; i < len && i < 48; i++) {
-            unsigned char ch = (unsigned char)s[i];
-            char esc[8];
-            size_t k;
-            if (ch == '"' || ch == '\\') {
-                esc[0] = '\\';
-                esc[1] = (char)ch;
-                k = 2;
-            } else if (ch < 0x20) {
-                k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", ch);
-            } else {
-                esc[0] = (char)ch;
-                k = 1;
-            }
-            if (o + k + 5 > cap) /* room for '..."' and NUL */
-                break;
-            memcpy(buf + o, esc, k);
-            o += k;
-        }
-        if (i < len) {
-            /* drop a partial UTF-8 sequence at the cut */
-            size_t lead = o;
-            while (lead > 1 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
-                lead--;
-            if (lead > 1 && (unsigned char)buf[lead - 1] >= 0xC0) {
-                unsigned char b = (unsigned char)buf[lead - 1];
-                size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-                if (o - (lead - 1) < need) o = lead - 1;
-            }
-            memcpy(buf + o, "...", 3);
-            o += 3;
-        }
-        buf[o++] = '"';
-        buf[o] = '\0';
-        break;
-    }
-    case JSON_TRUE:
-        snprintf(buf, cap, "true");
-        break;
-    case JSON_FALSE:
-        snprintf(buf, cap, "false");
-        break;
-    case JSON_NULL:
-        snprintf(buf, cap, "null");
-        break;
-    case JSON_ARRAY:
+    switch (v->type) {
+    case RN_JARRAY:
         snprintf(buf, cap, "an array");
+        return buf;
+    case RN_JOBJECT:
+        snprintf(buf, cap, "an object");
+        return buf;
+    case RN_JSTRING:
         break;
     default:
-        snprintf(buf, cap, "an object");
-        break;
+        rn_jval_dump(v, buf, cap);
+        return buf;
     }
-    return buf;
+    /* "text" or "text...": at most 48 bytes of the string, printed as JSON, never cutting
+     * a UTF-8 sequence; fewer if the escaped text would not fit buf */
+    size_t n = v->len < 48 ? v->len : 48;
+    for (;;) {
+        while (n > 0 && n < v->len && ((unsigned char)v->u.s[n] & 0xC0) == 0x80)
+            n--;
+        rn_jval part = *v;
+        part.len = (uint32_t)n;
+        bool cut = n < v->len;
+        size_t len = rn_jval_dump(&part, buf, cap); /* ends in the closing quote */
+        if (len + (cut ? 3 : 0) < cap) {
+            if (cut) memcpy(buf + len - 1, "...\"", 5);
+            return buf;
+        }
+        n = n > 8 ? n - 8 : 0;
+    }
 }
 
 static const char *show_num(const rn_js_num *n, char *buf, size_t cap)
@@ -340,80 +304,102 @@ static void types_text(unsigned types, char *buf, size_t cap)
 
 /* ------------------------------------------------------------------ JSON helpers */
 
-static long double num_ld(const json_t *v)
+static inline long double num_ld(const rn_jval *v)
 {
-    return json_is_integer(v) ? (long double)json_integer_value(v)
-                              : (long double)json_real_value(v);
+    return v->type == RN_JINT ? (long double)v->u.i : (long double)v->u.d;
 }
 
-/* Compares a number instance with a keyword's number: -1, 0, 1. Exact for integers. */
-static int cmp_num(const json_t *x, const rn_js_num *lim)
+/* Compares a number instance with a keyword's number: -1, 0, 1. Exact. */
+static int cmp_num(const rn_jval *x, const rn_js_num *lim)
 {
-    if (json_is_integer(x) && lim->is_int) {
-        long long a = json_integer_value(x);
-        return (a > lim->i) - (a < lim->i);
+    if (x->type == RN_JINT) {
+        if (lim->is_int) return (x->u.i > lim->i) - (x->u.i < lim->i);
+    } else if (!lim->is_int || (lim->i >= -(1LL << 53) && lim->i <= (1LL << 53))) {
+        /* a double and a double (or an integer a double holds exactly) */
+        double a = x->u.d, b = lim->is_int ? (double)lim->i : lim->d;
+        return (a > b) - (a < b);
     }
     long double a = num_ld(x);
     long double b = lim->is_int ? (long double)lim->i : (long double)lim->d;
     return (a > b) - (a < b);
 }
 
-static bool multiple_of(const json_t *x, const rn_js_num *m)
+static bool multiple_of(const rn_jval *x, const rn_js_num *m)
 {
-    if (json_is_integer(x) && m->is_int)
-        return json_integer_value(x) % m->i == 0; /* m->i > 0: no INT_MIN % -1 */
-    double a = json_is_integer(x) ? (double)json_integer_value(x) : json_real_value(x);
+    if (x->type == RN_JINT && m->is_int) return x->u.i % m->i == 0; /* m->i > 0: no INT_MIN % -1 */
+    double a = x->type == RN_JINT ? (double)x->u.i : x->u.d;
     double q = a / m->d;
     if (!isfinite(q)) return fmod(a, m->d) == 0;
     /* tolerate the rounding of the division (0.0075 / 0.0001 = 74.99999999999999) */
     return fabs(q - nearbyint(q)) <= 8 * DBL_EPSILON * fabs(q);
 }
 
-static size_t utf8_len(const char *s, size_t len)
+/* Code points in a string value: its length when it is ASCII. */
+static size_t str_chars(const rn_jval *v)
 {
+    if (v->flags & RN_JSTR_ASCII) return v->len;
     size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    for (size_t i = 0; i < v->len; i++)
+        n += ((unsigned char)v->u.s[i] & 0xC0) != 0x80;
     return n;
 }
 
-/* JSON Schema equality: numbers by value (1 == 1.0), objects regardless of key order. */
-static bool jeq(const json_t *a, const json_t *b)
+/* The member of object o named key (klen bytes), or NULL. Members often come in the order
+ * they are asked for (required names, another object's members): position *hint is tried
+ * first, and *hint is left just after the member found. A linear scan otherwise. */
+static inline const rn_jval *find_member(const rn_jval *o, const char *key, size_t klen,
+                                         uint32_t *hint)
+{
+    const rn_jmember *m = o->u.members;
+    uint32_t n = o->len, h = *hint;
+    if (h < n && m[h].key_len == klen && rn_js_bytes_eq(m[h].key, key, klen)) {
+        *hint = h + 1;
+        return &m[h].val;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (m[i].key_len == klen && rn_js_bytes_eq(m[i].key, key, klen)) {
+            *hint = i + 1;
+            return &m[i].val;
+        }
+    return NULL;
+}
+
+/* JSON Schema equality: numbers by value (1 == 1.0), objects regardless of member order,
+ * arrays in order, strings byte for byte. */
+static bool jeq(const rn_jval *a, const rn_jval *b)
 {
     if (a == b) return true;
-    json_type ta = json_typeof(a), tb = json_typeof(b);
-    bool na = ta == JSON_INTEGER || ta == JSON_REAL, nb = tb == JSON_INTEGER || tb == JSON_REAL;
-    if (na && nb) {
-        if (ta == JSON_INTEGER && tb == JSON_INTEGER)
-            return json_integer_value(a) == json_integer_value(b);
-        return num_ld(a) == num_ld(b);
+    if (a->type != b->type) {
+        bool na = a->type == RN_JINT || a->type == RN_JREAL;
+        bool nb = b->type == RN_JINT || b->type == RN_JREAL;
+        return na && nb && num_ld(a) == num_ld(b); /* an integer and a real */
     }
-    if (ta != tb) return false;
-    switch (ta) {
-    case JSON_STRING:
-        return json_string_length(a) == json_string_length(b) &&
-               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
-    case JSON_ARRAY: {
-        size_t n = json_array_size(a);
-        if (n != json_array_size(b)) return false;
-        for (size_t i = 0; i < n; i++)
-            if (!jeq(json_array_get(a, i), json_array_get(b, i))) return false;
+    switch (a->type) {
+    case RN_JNULL:
         return true;
-    }
-    case JSON_OBJECT: {
-        if (json_object_size(a) != json_object_size(b)) return false;
-        const char *k;
-        size_t klen;
-        json_t *v;
-        json_object_keylen_foreach(rn_js_unconst(a), k, klen, v)
-        {
-            const json_t *w = json_object_getn(b, k, klen);
-            if (!w || !jeq(v, w)) return false;
+    case RN_JBOOL:
+        return !a->u.b == !b->u.b;
+    case RN_JINT:
+        return a->u.i == b->u.i;
+    case RN_JREAL:
+        return a->u.d == b->u.d;
+    case RN_JSTRING:
+        return a->len == b->len && rn_js_bytes_eq(a->u.s, b->u.s, a->len);
+    case RN_JARRAY:
+        if (a->len != b->len) return false;
+        for (uint32_t i = 0; i < a->len; i++)
+            if (!jeq(&a->u.items[i], &b->u.items[i])) return false;
+        return true;
+    default: {
+        if (a->len != b->len) return false;
+        uint32_t hint = 0;
+        for (uint32_t i = 0; i < a->len; i++) {
+            const rn_jmember *m = &a->u.members[i];
+            const rn_jval *w = find_member(b, m->key, m->key_len, &hint);
+            if (!w || !jeq(&m->val, w)) return false;
         }
         return true;
     }
-    default:
-        return true; /* true, false, null */
     }
 }
 
@@ -438,38 +424,35 @@ static uint64_t hash_bytes(const char *s, size_t len)
 }
 
 /* A hash consistent with jeq (equal values hash equally). */
-static uint64_t jhash(const json_t *v)
+static uint64_t jhash(const rn_jval *v)
 {
-    switch (json_typeof(v)) {
-    case JSON_INTEGER:
-    case JSON_REAL: {
-        double d = json_is_integer(v) ? (double)json_integer_value(v) : json_real_value(v);
+    switch (v->type) {
+    case RN_JINT:
+    case RN_JREAL: {
+        double d = v->type == RN_JINT ? (double)v->u.i : v->u.d;
         if (d == 0) d = 0; /* -0.0 */
         uint64_t bits;
         memcpy(&bits, &d, sizeof bits);
         return mix64(bits ^ 0x1234);
     }
-    case JSON_STRING:
-        return hash_bytes(json_string_value(v), json_string_length(v));
-    case JSON_ARRAY: {
+    case RN_JSTRING:
+        return hash_bytes(v->u.s, v->len);
+    case RN_JARRAY: {
         uint64_t h = 0xa5a5;
-        for (size_t i = 0; i < json_array_size(v); i++)
-            h = mix64(h ^ jhash(json_array_get(v, i)));
+        for (uint32_t i = 0; i < v->len; i++)
+            h = mix64(h ^ jhash(&v->u.items[i]));
         return h;
     }
-    case JSON_OBJECT: {
+    case RN_JOBJECT: {
         uint64_t h = 0x5a5a;
-        const char *k;
-        size_t klen;
-        json_t *x;
-        json_object_keylen_foreach(rn_js_unconst(v), k, klen, x) h +=
-            mix64(hash_bytes(k, klen) ^ jhash(x)); /* order-independent */
+        for (uint32_t i = 0; i < v->len; i++) {
+            const rn_jmember *m = &v->u.members[i];
+            h += mix64(hash_bytes(m->key, m->key_len) ^ jhash(&m->val)); /* order-independent */
+        }
         return h;
     }
-    case JSON_TRUE:
-        return 1;
-    case JSON_FALSE:
-        return 2;
+    case RN_JBOOL:
+        return v->u.b ? 1 : 2;
     default:
         return 3;
     }
@@ -489,13 +472,14 @@ static int cmp_hidx(const void *a, const void *b)
 
 /* Finds two equal items: returns true and their indices (*i < *j), false if all unique.
  * Sets c->fatal on OOM. */
-static bool find_duplicate(ectx *c, const json_t *arr, size_t *i, size_t *j)
+static bool find_duplicate(ectx *c, const rn_jval *arr, size_t *i, size_t *j)
 {
-    size_t n = json_array_size(arr);
+    size_t n = arr->len;
+    const rn_jval *it = arr->u.items;
     if (n <= 16) {
         for (size_t a = 0; a < n; a++)
             for (size_t b = a + 1; b < n; b++)
-                if (jeq(json_array_get(arr, a), json_array_get(arr, b))) {
+                if (jeq(&it[a], &it[b])) {
                     *i = a;
                     *j = b;
                     return true;
@@ -508,14 +492,14 @@ static bool find_duplicate(ectx *c, const json_t *arr, size_t *i, size_t *j)
         return false;
     }
     for (size_t a = 0; a < n; a++) {
-        h[a].h = jhash(json_array_get(arr, a));
+        h[a].h = jhash(&it[a]);
         h[a].i = a;
     }
     qsort(h, n, sizeof *h, cmp_hidx);
     bool dup = false;
     for (size_t a = 0; a < n && !dup; a++)
         for (size_t b = a + 1; b < n && h[b].h == h[a].h && !dup; b++)
-            if (jeq(json_array_get(arr, h[a].i), json_array_get(arr, h[b].i))) {
+            if (jeq(&it[h[a].i], &it[h[b].i])) {
                 *i = h[a].i < h[b].i ? h[a].i : h[b].i;
                 *j = h[a].i < h[b].i ? h[b].i : h[a].i;
                 dup = true;
@@ -524,15 +508,22 @@ static bool find_duplicate(ectx *c, const json_t *arr, size_t *i, size_t *j)
     return dup;
 }
 
-static const rn_js_prop *find_prop(const rn_js_kw *k, const char *key, size_t len)
+/* The property of a properties keyword named key, or NULL. hint: the index in props
+ * expected (instance members tend to follow the schema's order), tried before hashing. */
+static inline const rn_js_prop *find_prop(const rn_js_kw *k, const char *key, size_t len,
+                                          size_t hint)
 {
-    if (!k->u.props.nprops) return NULL;
+    size_t np = k->u.props.nprops;
+    if (!np) return NULL;
+    const rn_js_prop *props = k->u.props.props;
+    if (hint < np && props[hint].len == len && rn_js_bytes_eq(props[hint].name, key, len))
+        return &props[hint];
     uint32_t h = rn_js_hash(key, len);
     for (uint32_t i = h & k->u.props.mask;; i = (i + 1) & k->u.props.mask) {
         uint32_t e = k->u.props.table[i];
         if (!e) return NULL;
-        const rn_js_prop *p = &k->u.props.props[e - 1];
-        if (p->hash == h && p->len == len && memcmp(p->name, key, len) == 0) return p;
+        const rn_js_prop *p = &props[e - 1];
+        if (p->hash == h && p->len == len && rn_js_bytes_eq(p->name, key, len)) return p;
     }
 }
 
@@ -543,9 +534,12 @@ static const rn_js_prop *find_prop(const rn_js_kw *k, const char *key, size_t le
     (c)->errs = NULL
 #define UNMUTE(c) (c)->errs = muted_
 
+/* Whether errors are being collected: messages are formatted only then. */
+#define COLLECTING(c) ((c)->errs && !(c)->fatal)
+
 /* Evaluates n in a branch whose failure is not final: annotations (if collected) are kept
  * only if n passes. */
-static bool eval_branch(ectx *c, const rn_js_node *n, const json_t *inst, const path *ip,
+static bool eval_branch(ectx *c, const rn_js_node *n, const rn_jval *inst, const path *ip,
                         const path *sp, annot *an)
 {
     if (!an || n->kind != RN_JS_NODE_SCHEMA) return eval(c, n, inst, ip, sp, NULL);
@@ -557,30 +551,98 @@ static bool eval_branch(ectx *c, const rn_js_node *n, const json_t *inst, const 
     return ok;
 }
 
-static bool kw_any(ectx *c, const rn_js_kw *k, const json_t *inst, unsigned t, const path *ip,
-                   const path *sp, annot *an)
+/* Reports the failure of one of the keywords eval() checks itself (type, const, enum,
+ * numbers, strings, format); r is the PCRE2 code of a pattern that could not be matched.
+ * Out of line and cold: valid instances never get here, and while errors are not
+ * collected it formats nothing. Returns false. */
+__attribute__((noinline, cold)) static bool
+fail_simple(ectx *c, const rn_js_kw *k, const rn_jval *inst, const path *ip, const path *sp, int r)
 {
+    if (!COLLECTING(c)) return false;
     char b1[96], b2[96];
-    path ks = {sp, k->name, SEG_CSTR, 0};
+    show(inst, b1, sizeof b1);
     switch (k->op) {
     case RN_JS_OP_TYPE:
-        if (k->u.types & t) return true;
         types_text(k->u.types, b2, sizeof b2);
-        report(c, ip, sp, "type", NULL, "%s is not of type %s", show(inst, b1, sizeof b1), b2);
-        return false;
+        report(c, ip, sp, "type", NULL, "%s is not of type %s", b1, b2);
+        break;
     case RN_JS_OP_CONST:
-        if (jeq(inst, k->u.value)) return true;
-        report(c, ip, sp, "const", NULL, "%s is not equal to the constant %s",
-               show(inst, b1, sizeof b1), show(k->u.value, b2, sizeof b2));
-        return false;
+        report(c, ip, sp, "const", NULL, "%s is not equal to the constant %s", b1,
+               show(k->u.value, b2, sizeof b2));
+        break;
     case RN_JS_OP_ENUM:
-        for (size_t i = 0; i < json_array_size(k->u.value); i++)
-            if (jeq(inst, json_array_get(k->u.value, i))) return true;
-        report(c, ip, sp, "enum", NULL, "%s is not one of the allowed values",
-               show(inst, b1, sizeof b1));
+        report(c, ip, sp, "enum", NULL, "%s is not one of the allowed values", b1);
+        break;
+    case RN_JS_OP_MINIMUM:
+        report(c, ip, sp, k->name, NULL, "%s is less than the minimum of %s", b1,
+               show_num(&k->u.num, b2, sizeof b2));
+        break;
+    case RN_JS_OP_EXCL_MINIMUM:
+        report(c, ip, sp, k->name, NULL, "%s is less than or equal to the exclusive minimum of %s",
+               b1, show_num(&k->u.num, b2, sizeof b2));
+        break;
+    case RN_JS_OP_MAXIMUM:
+        report(c, ip, sp, k->name, NULL, "%s is greater than the maximum of %s", b1,
+               show_num(&k->u.num, b2, sizeof b2));
+        break;
+    case RN_JS_OP_EXCL_MAXIMUM:
+        report(c, ip, sp, k->name, NULL,
+               "%s is greater than or equal to the exclusive maximum of %s", b1,
+               show_num(&k->u.num, b2, sizeof b2));
+        break;
+    case RN_JS_OP_MULTIPLE_OF:
+        report(c, ip, sp, k->name, NULL, "%s is not a multiple of %s", b1,
+               show_num(&k->u.num, b2, sizeof b2));
+        break;
+    case RN_JS_OP_MIN_LENGTH:
+        report(c, ip, sp, k->name, NULL, "%s is shorter than %zu character%s", b1, k->u.count,
+               k->u.count == 1 ? "" : "s");
+        break;
+    case RN_JS_OP_MAX_LENGTH:
+        report(c, ip, sp, k->name, NULL, "%s is longer than %zu character%s", b1, k->u.count,
+               k->u.count == 1 ? "" : "s");
+        break;
+    case RN_JS_OP_PATTERN:
+        if (r < 0)
+            report(c, ip, sp, k->name, NULL,
+                   "%s could not be matched against the pattern \"%s\" (PCRE2 error %d)", b1,
+                   k->u.pattern.src, r);
+        else
+            report(c, ip, sp, k->name, NULL, "%s does not match the pattern \"%s\"", b1,
+                   k->u.pattern.src);
+        break;
+    case RN_JS_OP_FORMAT:
+        report(c, ip, sp, k->name, NULL, "%s is not a valid \"%s\"", b1, k->u.format.name);
+        break;
+    default:
+        break;
+    }
+    return false;
+}
+
+/* Whether inst equals one of the values of an enum (an array value). */
+static inline bool in_enum(const rn_jval *inst, const rn_jval *values)
+{
+    const rn_jval *v = values->u.items;
+    if (inst->type == RN_JSTRING) { /* the common enum: strings, compared right here */
+        for (uint32_t i = 0; i < values->len; i++)
+            if (v[i].type == RN_JSTRING && v[i].len == inst->len &&
+                rn_js_bytes_eq(v[i].u.s, inst->u.s, inst->len))
+                return true;
         return false;
-    case RN_JS_OP_REF:
-        return eval(c, k->u.ref.target, inst, ip, &ks, an);
+    }
+    for (uint32_t i = 0; i < values->len; i++)
+        if (jeq(inst, &v[i])) return true;
+    return false;
+}
+
+/* The in-place applicators other than "$ref": "$dynamicRef", allOf, anyOf, oneOf, not, if. */
+__attribute__((noinline)) static bool kw_apply(ectx *c, const rn_js_kw *k, const rn_jval *inst,
+                                               const path *ip, const path *sp, annot *an)
+{
+    char b1[96];
+    path ks = {sp, k->name, SEG_CSTR, 0};
+    switch (k->op) {
     case RN_JS_OP_DYNREF: {
         const rn_js_node *target = k->u.ref.target;
         if (k->u.ref.anchor) {
@@ -621,7 +683,7 @@ static bool kw_any(ectx *c, const rn_js_kw *k, const json_t *inst, unsigned t, c
             }
         }
         UNMUTE(c);
-        if (!any)
+        if (!any && COLLECTING(c))
             report(c, ip, sp, "anyOf", NULL, "%s is not valid under any of the schemas in anyOf",
                    show(inst, b1, sizeof b1));
         return any;
@@ -656,10 +718,10 @@ static bool kw_any(ectx *c, const rn_js_kw *k, const json_t *inst, unsigned t, c
             if (nvalid == 1) merge(an, &keep);
             annot_fini(&keep);
         }
-        if (nvalid == 0)
+        if (COLLECTING(c) && nvalid == 0)
             report(c, ip, sp, "oneOf", NULL, "%s is not valid under any of the schemas in oneOf",
                    show(inst, b1, sizeof b1));
-        else if (nvalid > 1)
+        else if (COLLECTING(c) && nvalid > 1)
             report(c, ip, sp, "oneOf", NULL,
                    "%s is valid under more than one of the schemas in oneOf (%zu and %zu)",
                    show(inst, b1, sizeof b1), first, second);
@@ -670,7 +732,7 @@ static bool kw_any(ectx *c, const rn_js_kw *k, const json_t *inst, unsigned t, c
         bool ok = eval(c, k->u.sub, inst, ip, &ks, NULL);
         UNMUTE(c);
         if (c->fatal) return false;
-        if (ok)
+        if (ok && COLLECTING(c))
             report(c, ip, sp, "not", NULL, "%s must not be valid under the schema in not",
                    show(inst, b1, sizeof b1));
         return !ok;
@@ -691,90 +753,11 @@ static bool kw_any(ectx *c, const rn_js_kw *k, const json_t *inst, unsigned t, c
     }
 }
 
-static bool kw_num(ectx *c, const rn_js_kw *k, const json_t *inst, const path *ip, const path *sp)
+__attribute__((noinline)) static bool kw_arr(ectx *c, const rn_js_kw *k, const rn_jval *inst,
+                                             const path *ip, const path *sp, annot *an)
 {
-    char b1[64], b2[64];
-    int r = cmp_num(inst, &k->u.num);
-    switch (k->op) {
-    case RN_JS_OP_MINIMUM:
-        if (r >= 0) return true;
-        report(c, ip, sp, k->name, NULL, "%s is less than the minimum of %s",
-               show(inst, b1, sizeof b1), show_num(&k->u.num, b2, sizeof b2));
-        return false;
-    case RN_JS_OP_EXCL_MINIMUM:
-        if (r > 0) return true;
-        report(c, ip, sp, k->name, NULL, "%s is less than or equal to the exclusive minimum of %s",
-               show(inst, b1, sizeof b1), show_num(&k->u.num, b2, sizeof b2));
-        return false;
-    case RN_JS_OP_MAXIMUM:
-        if (r <= 0) return true;
-        report(c, ip, sp, k->name, NULL, "%s is greater than the maximum of %s",
-               show(inst, b1, sizeof b1), show_num(&k->u.num, b2, sizeof b2));
-        return false;
-    case RN_JS_OP_EXCL_MAXIMUM:
-        if (r < 0) return true;
-        report(c, ip, sp, k->name, NULL,
-               "%s is greater than or equal to the exclusive maximum of %s",
-               show(inst, b1, sizeof b1), show_num(&k->u.num, b2, sizeof b2));
-        return false;
-    case RN_JS_OP_MULTIPLE_OF:
-        if (multiple_of(inst, &k->u.num)) return true;
-        report(c, ip, sp, k->name, NULL, "%s is not a multiple of %s", show(inst, b1, sizeof b1),
-               show_num(&k->u.num, b2, sizeof b2));
-        return false;
-    default:
-        return true;
-    }
-}
-
-static bool kw_str(ectx *c, const rn_js_kw *k, const json_t *inst, const path *ip, const path *sp)
-{
-    char b1[96];
-    const char *s = json_string_value(inst);
-    size_t len = json_string_length(inst);
-    switch (k->op) {
-    case RN_JS_OP_MIN_LENGTH: {
-        if (len >= k->u.count * 4) return true; /* a code point takes at most 4 bytes */
-        size_t n = utf8_len(s, len);
-        if (n >= k->u.count) return true;
-        report(c, ip, sp, k->name, NULL, "%s is shorter than %zu character%s",
-               show(inst, b1, sizeof b1), k->u.count, k->u.count == 1 ? "" : "s");
-        return false;
-    }
-    case RN_JS_OP_MAX_LENGTH: {
-        if (len <= k->u.count) return true; /* at most one code point per byte */
-        size_t n = utf8_len(s, len);
-        if (n <= k->u.count) return true;
-        report(c, ip, sp, k->name, NULL, "%s is longer than %zu character%s",
-               show(inst, b1, sizeof b1), k->u.count, k->u.count == 1 ? "" : "s");
-        return false;
-    }
-    case RN_JS_OP_PATTERN: {
-        int r = rn_jsonschema_regex_search(k->u.pattern.re, s, len);
-        if (r == 1) return true;
-        if (r < 0)
-            report(c, ip, sp, k->name, NULL,
-                   "%s could not be matched against the pattern \"%s\" (PCRE2 error %d)",
-                   show(inst, b1, sizeof b1), k->u.pattern.src, r);
-        else
-            report(c, ip, sp, k->name, NULL, "%s does not match the pattern \"%s\"",
-                   show(inst, b1, sizeof b1), k->u.pattern.src);
-        return false;
-    }
-    case RN_JS_OP_FORMAT:
-        if (rn_jsonschema_format_check(k->u.format.id, s, len)) return true;
-        report(c, ip, sp, k->name, NULL, "%s is not a valid \"%s\"", show(inst, b1, sizeof b1),
-               k->u.format.name);
-        return false;
-    default:
-        return true;
-    }
-}
-
-static bool kw_arr(ectx *c, const rn_js_kw *k, const json_t *inst, const path *ip, const path *sp,
-                   annot *an)
-{
-    size_t n = json_array_size(inst);
+    size_t n = inst->len;
+    const rn_jval *items = inst->u.items;
     path ks = {sp, k->name, SEG_CSTR, 0};
     switch (k->op) {
     case RN_JS_OP_MIN_ITEMS:
@@ -818,7 +801,7 @@ static bool kw_arr(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
                 break;
             }
             path ci = {ip, NULL, 0, i};
-            if (!eval(c, s, json_array_get(inst, i), &ci, at, NULL)) {
+            if (!eval(c, s, &items[i], &ci, at, NULL)) {
                 ok = false;
                 if (!c->errs || c->fatal) return false;
             }
@@ -835,7 +818,7 @@ static bool kw_arr(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
         MUTE(c);
         for (size_t i = 0; i < n && !c->fatal; i++) {
             path ci = {ip, NULL, 0, i};
-            if (eval(c, k->u.contains.sub, json_array_get(inst, i), &ci, &ks, NULL)) {
+            if (eval(c, k->u.contains.sub, &items[i], &ci, &ks, NULL)) {
                 cnt++;
                 mark(an, i);
                 if (!an && cnt >= min && (max == SIZE_MAX || cnt > max))
@@ -869,7 +852,7 @@ static bool kw_arr(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
                 return false;
             }
             path ci = {ip, NULL, 0, i};
-            if (eval(c, k->u.sub, json_array_get(inst, i), &ci, &ks, NULL)) {
+            if (eval(c, k->u.sub, &items[i], &ci, &ks, NULL)) {
                 mark(an, i);
             } else {
                 ok = false;
@@ -883,24 +866,25 @@ static bool kw_arr(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
     }
 }
 
-static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *ip, const path *sp,
-                   annot *an)
+/* The key of member m for messages: at most 64 bytes. */
+#define KEY_ARGS(m) (int)((m)->key_len > 64 ? 64 : (m)->key_len), (m)->key
+
+__attribute__((noinline)) static bool kw_obj(ectx *c, const rn_js_kw *k, const rn_jval *inst,
+                                             const path *ip, const path *sp, annot *an)
 {
-    char b1[96];
     path ks = {sp, k->name, SEG_CSTR, 0};
-    const char *key;
-    size_t klen;
-    json_t *val;
+    const rn_jmember *members = inst->u.members;
+    uint32_t nm = inst->len;
     switch (k->op) {
     case RN_JS_OP_MIN_PROPS: {
-        size_t n = json_object_size(inst);
+        size_t n = nm;
         if (n >= k->u.count) return true;
         report(c, ip, sp, k->name, NULL, "object has %zu propert%s, fewer than the minimum of %zu",
                n, n == 1 ? "y" : "ies", k->u.count);
         return false;
     }
     case RN_JS_OP_MAX_PROPS: {
-        size_t n = json_object_size(inst);
+        size_t n = nm;
         if (n <= k->u.count) return true;
         report(c, ip, sp, k->name, NULL, "object has %zu properties, more than the maximum of %zu",
                n, k->u.count);
@@ -908,9 +892,10 @@ static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
     }
     case RN_JS_OP_REQUIRED: {
         bool ok = true;
+        uint32_t hint = 0;
         for (size_t i = 0; i < k->u.required.n; i++) {
             const rn_js_str *r = &k->u.required.names[i];
-            if (json_object_getn(inst, r->s, r->len)) continue;
+            if (find_member(inst, r->s, r->len, &hint)) continue;
             report(c, ip, sp, k->name, NULL, "required property \"%.*s\" is missing", (int)r->len,
                    r->s);
             ok = false;
@@ -922,7 +907,7 @@ static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
         bool ok = true;
         for (size_t i = 0; i < k->u.dependent.n; i++) {
             const rn_js_dep *d = &k->u.dependent.deps[i];
-            if (!json_object_getn(inst, d->name, d->len)) continue;
+            if (!rn_jval_get(inst, d->name, d->len)) continue;
             if (d->node) {
                 path dk = {sp, d->kw, SEG_CSTR, 0};
                 path dn = {&dk, d->name, d->len, 0};
@@ -932,8 +917,9 @@ static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
                 }
                 continue;
             }
+            uint32_t hint = 0;
             for (size_t j = 0; j < d->nnames; j++) {
-                if (json_object_getn(inst, d->names[j].s, d->names[j].len)) continue;
+                if (find_member(inst, d->names[j].s, d->names[j].len, &hint)) continue;
                 path dk = {sp, d->kw, SEG_CSTR, 0};
                 path dn = {&dk, d->name, d->len, 0};
                 report(c, ip, sp, d->kw, &dn, "property \"%.*s\" requires property \"%.*s\"",
@@ -948,21 +934,19 @@ static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
         const rn_js_node *s = k->u.sub;
         if (s->kind == RN_JS_NODE_TRUE) return true;
         bool ok = true;
-        json_object_keylen_foreach(rn_js_unconst(inst), key, klen, val)
-        {
+        for (uint32_t i = 0; i < nm; i++) {
+            const rn_jmember *m = &members[i];
             if (s->kind == RN_JS_NODE_FALSE) {
                 report(c, ip, sp, k->name, NULL, "property name \"%.*s\" is not allowed",
-                       (int)(klen > 64 ? 64 : klen), key);
+                       KEY_ARGS(m));
                 return false;
             }
-            json_t *name = json_stringn_nocheck(key, klen);
-            if (!name) {
-                c->fatal = RN_ENOMEM;
-                return false;
-            }
-            bool r = eval(c, s, name, ip, &ks, NULL);
-            json_decref(name);
-            if (!r) {
+            /* the name as a string value, on the stack */
+            rn_jval name = {.type = RN_JSTRING,
+                            .flags = (uint8_t)(m->key_flags & RN_JSTR_ASCII),
+                            .len = m->key_len,
+                            .u.s = m->key};
+            if (!eval(c, s, &name, ip, &ks, NULL)) {
                 ok = false;
                 if (!c->errs || c->fatal) return false;
             }
@@ -971,39 +955,44 @@ static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
     }
     case RN_JS_OP_PROPS: {
         bool ok = true;
-        size_t i = 0;
         const rn_js_node *addl = k->u.props.additional;
-        json_object_keylen_foreach(rn_js_unconst(inst), key, klen, val)
-        {
+        size_t hint = 0; /* the schema property expected next */
+        path pk = {sp, "properties", SEG_CSTR, 0};
+        for (uint32_t i = 0; i < nm; i++) {
+            const rn_jmember *m = &members[i];
+            const char *key = m->key;
+            size_t klen = m->key_len;
             bool matched = false;
             path ci = {ip, key, klen, 0};
-            const rn_js_prop *p = find_prop(k, key, klen);
+            const rn_js_prop *p = find_prop(k, key, klen, hint);
             if (p) {
                 matched = true;
-                path pk = {sp, "properties", SEG_CSTR, 0};
-                path pn = {&pk, p->name, p->len, 0};
+                hint = (size_t)(p - k->u.props.props) + 1;
                 if (p->node->kind == RN_JS_NODE_FALSE) {
+                    path pn = {&pk, p->name, p->len, 0};
                     report(c, ip, sp, "properties", &pn, "property \"%.*s\" is not allowed",
-                           (int)(klen > 64 ? 64 : klen), key);
+                           KEY_ARGS(m));
                     ok = false;
-                } else if (!eval(c, p->node, val, &ci, &pn, NULL)) {
-                    ok = false;
+                } else if (p->node->kind == RN_JS_NODE_SCHEMA) {
+                    path pn = {&pk, p->name, p->len, 0};
+                    if (!eval(c, p->node, &m->val, &ci, &pn, NULL)) ok = false;
                 }
                 if (!ok && (!c->errs || c->fatal)) return false;
             }
             for (size_t j = 0; j < k->u.props.npats; j++) {
                 const rn_js_pattern *pt = &k->u.props.pats[j];
-                int r = rn_jsonschema_regex_search(pt->re, key, klen);
+                int r = pt->simple ? rn_js_simple_match(pt->simple, key, klen)
+                                   : rn_jsonschema_regex_search(pt->re, pt->jit, key, klen);
                 if (r <= 0) continue;
                 matched = true;
-                path pk = {sp, "patternProperties", SEG_CSTR, 0};
-                path pn = {&pk, pt->src, SEG_CSTR, 0};
+                path tk = {sp, "patternProperties", SEG_CSTR, 0};
+                path pn = {&tk, pt->src, SEG_CSTR, 0};
                 if (pt->node->kind == RN_JS_NODE_FALSE) {
                     report(c, ip, sp, "patternProperties", &pn,
-                           "property \"%.*s\" is not allowed (it matches \"%s\")",
-                           (int)(klen > 64 ? 64 : klen), key, pt->src);
+                           "property \"%.*s\" is not allowed (it matches \"%s\")", KEY_ARGS(m),
+                           pt->src);
                     ok = false;
-                } else if (!eval(c, pt->node, val, &ci, &pn, NULL)) {
+                } else if (!eval(c, pt->node, &m->val, &ci, &pn, NULL)) {
                     ok = false;
                 }
                 if (!ok && (!c->errs || c->fatal)) return false;
@@ -1013,42 +1002,36 @@ static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
                 path ak = {sp, "additionalProperties", SEG_CSTR, 0};
                 if (addl->kind == RN_JS_NODE_FALSE) {
                     report(c, ip, sp, "additionalProperties", NULL,
-                           "additional property \"%.*s\" is not allowed",
-                           (int)(klen > 64 ? 64 : klen), key);
+                           "additional property \"%.*s\" is not allowed", KEY_ARGS(m));
                     ok = false;
-                } else if (!eval(c, addl, val, &ci, &ak, NULL)) {
+                } else if (!eval(c, addl, &m->val, &ci, &ak, NULL)) {
                     ok = false;
                 }
                 if (!ok && (!c->errs || c->fatal)) return false;
             }
             if (matched) mark(an, i);
-            i++;
         }
-        (void)b1;
         return ok;
     }
     case RN_JS_OP_UNEVAL_PROPS: {
         bool ok = true;
-        size_t i = 0;
-        json_object_keylen_foreach(rn_js_unconst(inst), key, klen, val)
-        {
-            if (!marked(an, i)) {
-                if (k->u.sub->kind == RN_JS_NODE_FALSE) {
-                    report(c, ip, sp, k->name, NULL, "unevaluated property \"%.*s\" is not allowed",
-                           (int)(klen > 64 ? 64 : klen), key);
-                    ok = false;
-                    if (!c->errs) return false;
+        for (uint32_t i = 0; i < nm; i++) {
+            const rn_jmember *m = &members[i];
+            if (marked(an, i)) continue;
+            if (k->u.sub->kind == RN_JS_NODE_FALSE) {
+                report(c, ip, sp, k->name, NULL, "unevaluated property \"%.*s\" is not allowed",
+                       KEY_ARGS(m));
+                ok = false;
+                if (!c->errs) return false;
+            } else {
+                path ci = {ip, m->key, m->key_len, 0};
+                if (eval(c, k->u.sub, &m->val, &ci, &ks, NULL)) {
+                    mark(an, i);
                 } else {
-                    path ci = {ip, key, klen, 0};
-                    if (eval(c, k->u.sub, val, &ci, &ks, NULL)) {
-                        mark(an, i);
-                    } else {
-                        ok = false;
-                        if (!c->errs || c->fatal) return false;
-                    }
+                    ok = false;
+                    if (!c->errs || c->fatal) return false;
                 }
             }
-            i++;
         }
         return ok;
     }
@@ -1059,83 +1042,151 @@ static bool kw_obj(ectx *c, const rn_js_kw *k, const json_t *inst, const path *i
 
 /* ------------------------------------------------------------------ nodes */
 
-static bool eval(ectx *c, const rn_js_node *n, const json_t *inst, const path *ip, const path *sp,
+/* The keyword class of each rn_jtype (null and booleans have only RN_JS_C_ANY keywords). */
+static const uint8_t jtype_class[] = {
+    [RN_JNULL] = RN_JS_C_ANY,   [RN_JBOOL] = RN_JS_C_ANY,   [RN_JINT] = RN_JS_C_NUM,
+    [RN_JREAL] = RN_JS_C_NUM,   [RN_JSTRING] = RN_JS_C_STR, [RN_JARRAY] = RN_JS_C_ARR,
+    [RN_JOBJECT] = RN_JS_C_OBJ,
+};
+
+/* The RN_JS_T_* bits each rn_jtype may have (a real may be an integer: 1.0). */
+static const uint8_t jtype_bits[] = {
+    [RN_JNULL] = RN_JS_T_NULL,   [RN_JBOOL] = RN_JS_T_BOOL,  [RN_JINT] = RN_JS_T_INT,
+    [RN_JREAL] = RN_JS_T_NUMBER, [RN_JSTRING] = RN_JS_T_STR, [RN_JARRAY] = RN_JS_T_ARR,
+    [RN_JOBJECT] = RN_JS_T_OBJ,
+};
+
+__attribute__((noinline, cold)) static bool fail_false(ectx *c, const path *ip, const path *sp)
+{
+    report(c, ip, sp, "false", sp, "no value is allowed here (the schema is false)");
+    return false;
+}
+
+__attribute__((noinline, cold)) static bool fail_depth(ectx *c, const path *ip, const path *sp)
+{
+    c->fatal = RN_ERANGE;
+    report_fatal(c, ip, sp, "$ref",
+                 "evaluation nested deeper than %d levels (a $ref cycle or a too deep instance)",
+                 MAX_DEPTH);
+    return false;
+}
+
+static bool eval(ectx *c, const rn_js_node *n, const rn_jval *inst, const path *ip, const path *sp,
                  annot *an)
 {
-    if (n->kind == RN_JS_NODE_TRUE) return true;
-    if (n->kind == RN_JS_NODE_FALSE) {
-        report(c, ip, sp, "false", sp, "no value is allowed here (the schema is false)");
-        return false;
-    }
+    if (n->kind != RN_JS_NODE_SCHEMA) return n->kind == RN_JS_NODE_TRUE || fail_false(c, ip, sp);
     if (c->fatal) return false;
-    if (c->depth >= MAX_DEPTH) {
-        c->fatal = RN_ERANGE;
-        report_fatal(
-            c, ip, sp, "$ref",
-            "evaluation nested deeper than %d levels (a $ref cycle or a too deep instance)",
-            MAX_DEPTH);
-        return false;
-    }
+    if (c->depth >= MAX_DEPTH) return fail_depth(c, ip, sp);
     c->depth++;
     int saved_nscope = c->nscope;
-    if (c->nscope == 0 || c->scope[c->nscope - 1] != n->res)
+    if (c->scoped && (c->nscope == 0 || c->scope[c->nscope - 1] != n->res))
         c->scope[c->nscope++] = n->res; /* nscope <= depth < MAX_DEPTH */
-    unsigned t = rn_js_type_of(inst);
+    unsigned cls = jtype_class[inst->type];
     annot local;
     annot *a = an;
     bool ok = true;
-    if ((t == RN_JS_T_OBJ && n->uneval_props) || (t == RN_JS_T_ARR && n->uneval_items)) {
-        if (!annot_init(c, &local,
-                        t == RN_JS_T_OBJ ? json_object_size(inst) : json_array_size(inst))) {
+    if (__builtin_expect((cls == RN_JS_C_OBJ && n->uneval_props) ||
+                             (cls == RN_JS_C_ARR && n->uneval_items),
+                         0)) {
+        if (!annot_init(c, &local, inst->len)) {
             ok = false;
             goto out;
         }
         a = &local;
     }
-    for (uint16_t i = 0; i < n->nkw[RN_JS_C_ANY]; i++) {
-        if (!kw_any(c, &n->kw[RN_JS_C_ANY][i], inst, t, ip, sp, a)) {
-            ok = false;
-            if (!c->errs || c->fatal) goto done;
+    const rn_js_kw *kws = n->kw[cls]; /* NULL when there are none */
+    for (uint16_t i = 0, nk = n->nkw[cls]; i < nk; i++) {
+        const rn_js_kw *k = &kws[i];
+        /* the common keywords are checked right here; failures are reported out of line */
+        switch (k->op) {
+        case RN_JS_OP_TYPE: {
+            /* a real is an "integer" only without a fraction: look only when it matters */
+            unsigned m = k->u.types & jtype_bits[inst->type];
+            if (m && (inst->type != RN_JREAL || m == RN_JS_T_NUMBER ||
+                      (k->u.types & rn_js_type_of(inst))))
+                continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
         }
+        case RN_JS_OP_CONST:
+            if (jeq(inst, k->u.value)) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_ENUM:
+            if (in_enum(inst, k->u.value)) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_REF: {
+            path ks = {sp, k->name, SEG_CSTR, 0};
+            if (eval(c, k->u.ref.target, inst, ip, &ks, a)) continue;
+            break;
+        }
+        case RN_JS_OP_MINIMUM:
+            if (cmp_num(inst, &k->u.num) >= 0) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_EXCL_MINIMUM:
+            if (cmp_num(inst, &k->u.num) > 0) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_MAXIMUM:
+            if (cmp_num(inst, &k->u.num) <= 0) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_EXCL_MAXIMUM:
+            if (cmp_num(inst, &k->u.num) < 0) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_MULTIPLE_OF:
+            if (multiple_of(inst, &k->u.num)) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_MIN_LENGTH:
+            /* a code point takes at most 4 bytes */
+            if (inst->len / 4 >= k->u.count || str_chars(inst) >= k->u.count) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_MAX_LENGTH:
+            /* at most one code point per byte */
+            if (inst->len <= k->u.count || str_chars(inst) <= k->u.count) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_PATTERN: {
+            int r = k->u.pattern.simple
+                        ? rn_js_simple_match(k->u.pattern.simple, inst->u.s, inst->len)
+                        : rn_jsonschema_regex_search(k->u.pattern.re, k->u.pattern.jit, inst->u.s,
+                                                     inst->len);
+            if (r == 1) continue;
+            fail_simple(c, k, inst, ip, sp, r);
+            break;
+        }
+        case RN_JS_OP_FORMAT:
+            if (rn_jsonschema_format_check(k->u.format.id, inst->u.s, inst->len)) continue;
+            fail_simple(c, k, inst, ip, sp, 0);
+            break;
+        case RN_JS_OP_DYNREF:
+        case RN_JS_OP_ALLOF:
+        case RN_JS_OP_ANYOF:
+        case RN_JS_OP_ONEOF:
+        case RN_JS_OP_NOT:
+        case RN_JS_OP_IF:
+            if (kw_apply(c, k, inst, ip, sp, a)) continue;
+            break;
+        case RN_JS_OP_MIN_ITEMS:
+        case RN_JS_OP_MAX_ITEMS:
+        case RN_JS_OP_UNIQUE_ITEMS:
+        case RN_JS_OP_ITEMS:
+        case RN_JS_OP_CONTAINS:
+        case RN_JS_OP_UNEVAL_ITEMS:
+            if (kw_arr(c, k, inst, ip, sp, a)) continue;
+            break;
+        default:
+            if (kw_obj(c, k, inst, ip, sp, a)) continue;
+            break;
+        }
+        ok = false;
+        if (!c->errs || c->fatal) break;
     }
-    switch (t) {
-    case RN_JS_T_INT:
-    case RN_JS_T_FRAC:
-        for (uint16_t i = 0; i < n->nkw[RN_JS_C_NUM]; i++) {
-            if (!kw_num(c, &n->kw[RN_JS_C_NUM][i], inst, ip, sp)) {
-                ok = false;
-                if (!c->errs) goto done;
-            }
-        }
-        break;
-    case RN_JS_T_STR:
-        for (uint16_t i = 0; i < n->nkw[RN_JS_C_STR]; i++) {
-            if (!kw_str(c, &n->kw[RN_JS_C_STR][i], inst, ip, sp)) {
-                ok = false;
-                if (!c->errs) goto done;
-            }
-        }
-        break;
-    case RN_JS_T_ARR:
-        for (uint16_t i = 0; i < n->nkw[RN_JS_C_ARR]; i++) {
-            if (!kw_arr(c, &n->kw[RN_JS_C_ARR][i], inst, ip, sp, a)) {
-                ok = false;
-                if (!c->errs || c->fatal) goto done;
-            }
-        }
-        break;
-    case RN_JS_T_OBJ:
-        for (uint16_t i = 0; i < n->nkw[RN_JS_C_OBJ]; i++) {
-            if (!kw_obj(c, &n->kw[RN_JS_C_OBJ][i], inst, ip, sp, a)) {
-                ok = false;
-                if (!c->errs || c->fatal) goto done;
-            }
-        }
-        break;
-    default:
-        break;
-    }
-done:
     if (a == &local) {
         if (ok && an) merge(an, &local);
         annot_fini(&local);
@@ -1146,8 +1197,8 @@ out:
     return ok && !c->fatal;
 }
 
-int rn_jsonschema_eval_root(const rn_jsonschema *s, const json_t *instance,
-                            rn_jsonschema_errors *errs)
+int rn_jsonschema_validate_doc(const rn_jsonschema *s, const rn_jval *instance,
+                               rn_jsonschema_errors *errs)
 {
     if (errs) {
         errs->n = 0;
@@ -1160,6 +1211,7 @@ int rn_jsonschema_eval_root(const rn_jsonschema *s, const json_t *instance,
     c.depth = 0;
     c.fatal = 0;
     c.nscope = 0;
+    c.scoped = s->dynamic;
     bool ok = eval(&c, s->root, instance, NULL, NULL, NULL);
     if (c.fatal) return c.fatal;
     if (ok) return RN_OK;

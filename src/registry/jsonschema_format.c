@@ -303,7 +303,7 @@ static bool cp_is(int id, uint32_t cp)
     if (!rx[id]) return false;
     char buf[4];
     size_t n = utf8_put(cp, buf);
-    return rn_jsonschema_regex_search(rx[id], buf, n) == 1;
+    return rn_jsonschema_regex_search(rx[id], false, buf, n) == 1;
 }
 
 /* ------------------------------------------------------------------ Punycode (RFC 3492) */

@@ -6,15 +6,19 @@
  *
  * A compiled schema is a graph of rn_js_node, one per schema object or boolean reached
  * from the root (through keywords and "$ref"), each holding its keywords as rn_js_kw
- * sorted into five lists by the instance type they apply to, so evaluation looks only at
- * the keywords that can matter for the instance at hand. "$ref" is a pointer to the
- * target node (cycles included); "$dynamicRef" keeps its static target plus the anchor
- * name to look up in the dynamic scope at run time.
+ * in one list per instance class (numbers, strings, arrays, objects, others), so
+ * evaluation walks exactly the keywords that can matter for the instance at hand.
+ * "$ref" is a pointer to the target node (cycles included); "$dynamicRef" keeps its
+ * static target plus the anchor name to look up in the dynamic scope at run time.
  *
- * Ownership: every node, keyword and string lives in the rn_jsonschema's arena; PCRE2
- * codes are listed in it for freeing; the documents (copies of the caller's schema and
- * the resolved ones) are held as jansson references, and keywords point into them
- * (enum/const values, property names).
+ * Instances are rn_jval (common/jdoc.h); schemas are jansson documents while compiling.
+ * Schema values that evaluation compares with instances ("const", "enum") are converted
+ * to rn_jval once, at compile time, into the arena.
+ *
+ * Ownership: every node, keyword, string and converted value lives in the
+ * rn_jsonschema's arena; PCRE2 codes are listed in it for freeing; the documents (copies
+ * of the caller's schema and the resolved ones) are held as jansson references, and
+ * keywords point into them (property names, pattern sources).
  */
 #ifndef RN_REGISTRY_JSONSCHEMA_INT_H
 #define RN_REGISTRY_JSONSCHEMA_INT_H
@@ -26,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/arena.h"
 #include "registry/jsonschema.h"
@@ -43,27 +48,18 @@ enum {
 };
 #define RN_JS_T_NUMBER (RN_JS_T_INT | RN_JS_T_FRAC)
 
-static inline unsigned rn_js_type_of(const json_t *v)
+/* The RN_JS_T_* type of an instance value. */
+static inline unsigned rn_js_type_of(const rn_jval *v)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return RN_JS_T_OBJ;
-    case JSON_ARRAY:
-        return RN_JS_T_ARR;
-    case JSON_STRING:
-        return RN_JS_T_STR;
-    case JSON_INTEGER:
-        return RN_JS_T_INT;
-    case JSON_REAL: {
-        double d = json_real_value(v);
-        return (isfinite(d) && d == floor(d)) ? RN_JS_T_INT : RN_JS_T_FRAC;
-    }
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return RN_JS_T_BOOL;
-    default:
-        return RN_JS_T_NULL;
-    }
+    static const uint8_t bits[] = {
+        [RN_JNULL] = RN_JS_T_NULL,  [RN_JBOOL] = RN_JS_T_BOOL,
+        [RN_JINT] = RN_JS_T_INT,    [RN_JREAL] = 0,
+        [RN_JSTRING] = RN_JS_T_STR, [RN_JARRAY] = RN_JS_T_ARR,
+        [RN_JOBJECT] = RN_JS_T_OBJ,
+    };
+    if (v->type != RN_JREAL) return bits[v->type];
+    double d = v->u.d;
+    return (isfinite(d) && d == floor(d)) ? RN_JS_T_INT : RN_JS_T_FRAC;
 }
 
 /* jansson's iteration macros take json_t *: iterating does not modify, so the documents
@@ -150,9 +146,13 @@ typedef struct rn_js_prop {
     rn_js_node *node;
 } rn_js_prop;
 
+typedef struct rn_js_simple_re rn_js_simple_re;
+
 typedef struct rn_js_pattern {
     pcre2_code *re;
-    const char *src; /* the pattern as written, for messages and locations */
+    bool jit;                      /* re was JIT-compiled */
+    const rn_js_simple_re *simple; /* matched without PCRE2 when not NULL */
+    const char *src;               /* the pattern as written, for messages and locations */
     rn_js_node *node;
 } rn_js_pattern;
 
@@ -170,13 +170,16 @@ typedef struct rn_js_kw {
     uint8_t op;       /* RN_JS_OP_* */
     const char *name; /* keyword as written: the keyword location's last segment */
     union {
-        unsigned types;      /* TYPE: RN_JS_T_* mask */
-        const json_t *value; /* CONST value, ENUM array */
-        rn_js_num num;       /* MINIMUM ... MULTIPLE_OF */
-        size_t count;        /* MIN_LENGTH ... MAX_PROPS */
+        unsigned types;       /* TYPE: RN_JS_T_* mask */
+        const rn_jval *value; /* CONST value, ENUM array (RN_JARRAY): converted from the
+                                 schema at compile time, in the arena */
+        rn_js_num num;        /* MINIMUM ... MULTIPLE_OF */
+        size_t count;         /* MIN_LENGTH ... MAX_PROPS */
         struct {
             pcre2_code *re;
             const char *src;
+            bool jit;                      /* re was JIT-compiled: match through pcre2_jit_match */
+            const rn_js_simple_re *simple; /* matched without PCRE2 when not NULL */
         } pattern;
         struct {
             int id;
@@ -259,23 +262,23 @@ struct rn_js_node {
     bool uneval_props;         /* has unevaluatedProperties: collect property annotations */
     bool uneval_items;         /* has unevaluatedItems: collect item annotations */
     const rn_js_resource *res; /* for the dynamic scope */
-    rn_js_kw *kw[RN_JS_NCLASS];
+    /* The keywords to evaluate for an instance of each class, in evaluation order: the
+     * RN_JS_C_ANY ones (all there is for null and boolean instances), then, for the other
+     * classes, the class's own. Lists without keywords of their class share the ANY one. */
+    const rn_js_kw *kw[RN_JS_NCLASS];
     uint16_t nkw[RN_JS_NCLASS];
 };
 
 struct rn_jsonschema {
     rn_js_node *root;
     int draft;
+    bool dynamic;   /* a "$dynamicRef" reads the dynamic scope: evaluation tracks it */
     rn_arena arena; /* nodes, keywords, strings, resources */
     json_t **docs;  /* owned references; from malloc() */
     size_t ndocs;
     pcre2_code **codes; /* owned; from malloc() */
     size_t ncodes;
 };
-
-/* Evaluation entry (jsonschema_eval.c). */
-int rn_jsonschema_eval_root(const rn_jsonschema *s, const json_t *instance,
-                            rn_jsonschema_errors *errs);
 
 /* FNV-1a of a property name, as used by the properties table. */
 static inline uint32_t rn_js_hash(const char *s, size_t len)
@@ -286,6 +289,32 @@ static inline uint32_t rn_js_hash(const char *s, size_t len)
         h *= 16777619u;
     }
     return h;
+}
+
+/* memcmp(a, b, n) == 0 without a call for the short names and values schemas compare;
+ * reads only a[0..n) and b[0..n). */
+static inline bool rn_js_bytes_eq(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        if (n > 16) return memcmp(a, b, n) == 0;
+        uint64_t x0, y0, x1, y1; /* two overlapping words cover 8..16 bytes */
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
 }
 
 /* ------------------------------------------------------------------ URIs (jsonschema_uri.c) */
@@ -311,10 +340,59 @@ pcre2_code *rn_jsonschema_regex_compile(const char *src, size_t len, bool strict
 /* Whether src[0..len) is a valid ECMA-262 regular expression (format "regex"). */
 bool rn_jsonschema_regex_is_valid(const char *src, size_t len);
 
-/* Searches s[0..len) (valid UTF-8) for re. Returns 1 on a match, 0 on none, a negative
- * PCRE2 code when matching failed (e.g. the backtracking limit). Thread-safe: uses one
- * match block per thread. */
-int rn_jsonschema_regex_search(const pcre2_code *re, const char *s, size_t len);
+/* Whether re was JIT-compiled (then rn_jsonschema_regex_search may take the JIT path). */
+bool rn_jsonschema_regex_is_jit(const pcre2_code *re);
+
+/* Searches s[0..len) (valid UTF-8; may hold NUL) for re; jit as rn_jsonschema_regex_is_jit
+ * said (false is always safe). Returns 1 on a match, 0 on none, a negative PCRE2 code when
+ * matching failed (e.g. the backtracking limit). Thread-safe: uses one match block per
+ * thread. */
+int rn_jsonschema_regex_search(const pcre2_code *re, bool jit, const char *s, size_t len);
+
+/* A "simple" pattern, matched without PCRE2: anchored with ^, then a sequence of ASCII
+ * literals and ASCII sets (a character, [a-z0-9_.-], \d, \w) each optionally repeated
+ * ({n}, {n,m}, {n,}, +, *, ?), then optionally $ (end of subject only). Only patterns
+ * where greedy matching cannot be wrong are simple: every repeat that may take a varying
+ * count is followed by atoms (up to the next required one) sharing no character with it,
+ * so no backtracking is ever needed ("^[0-9a-f]{12}$", "^customer-[0-9]+$" are simple;
+ * "^a*a$", "^.+$", "^[^x]" and "x+" are not). Subjects are UTF-8: bytes of non-ASCII
+ * characters are never in a set, so bytes stand for characters. */
+typedef struct rn_js_simple_atom {
+    const uint8_t *in; /* 256 entries: byte b is in the set if in[b]; NULL for a literal */
+    const char *lit;   /* literal text when in is NULL (min = max = 1) */
+    uint32_t min, max; /* repeat counts; max UINT32_MAX = unbounded; lit: its length */
+} rn_js_simple_atom;
+
+typedef struct rn_js_simple_re {
+    uint32_t n;
+    bool dollar; /* ends with $: the subject must end where the atoms do */
+    const rn_js_simple_atom *atoms;
+} rn_js_simple_re;
+
+/* The simple form of pattern src[0..len) (which PCRE2 has already compiled) in arena a,
+ * or NULL when it is not simple (or on OOM): then PCRE2 matches it. */
+const rn_js_simple_re *rn_jsonschema_regex_simple(rn_arena *a, const char *src, size_t len);
+
+/* Whether s[0..len) (valid UTF-8) matches re: what PCRE2 would say for its pattern. */
+static inline bool rn_js_simple_match(const rn_js_simple_re *re, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    for (uint32_t i = 0; i < re->n; i++) {
+        const rn_js_simple_atom *a = &re->atoms[i];
+        if (!a->in) {
+            if ((size_t)(end - p) < a->min || !rn_js_bytes_eq((const char *)p, a->lit, a->min))
+                return false;
+            p += a->min;
+            continue;
+        }
+        const unsigned char *start = p;
+        const unsigned char *lim = (size_t)(end - p) > a->max ? p + a->max : end;
+        while (p < lim && a->in[*p])
+            p++;
+        if ((size_t)(p - start) < a->min) return false;
+    }
+    return !re->dollar || p == end;
+}
 
 /* ------------------------------------------------------------------ formats (jsonschema_format.c)
  */
@@ -345,7 +423,8 @@ enum {
 /* The RN_JS_FMT_* id of a format name; RN_JS_FMT_UNKNOWN for formats we do not check. */
 int rn_jsonschema_format_id(const char *name);
 
-/* Whether s[0..len) (valid UTF-8) is a valid instance of format id. */
+/* Whether s[0..len) (valid UTF-8, may hold NUL bytes: they are just bytes) is a valid
+ * instance of format id. */
 bool rn_jsonschema_format_check(int id, const char *s, size_t len);
 
 /* ------------------------------------------------------------------ metaschemas

@@ -433,6 +433,223 @@ bool rn_jsonschema_regex_is_valid(const char *src, size_t len)
     return re != NULL || ec == PCRE2_ERROR_LOOKBEHIND_NOT_FIXED_LENGTH;
 }
 
+/* ------------------------------------------------------------------ simple patterns */
+
+#define SIMPLE_MAX_ATOMS 64
+#define SIMPLE_MAX_COUNT 65535u
+
+typedef struct satom {
+    bool lit;         /* one literal character (before merging): set holds just it */
+    uint8_t set[128]; /* ASCII only */
+    uint32_t min, max;
+} satom;
+
+/* A character that stands for itself outside a class. */
+static bool plain_char(unsigned char ch)
+{
+    return ch >= 0x20 && ch < 0x7f && !strchr("\\^$.|?*+()[]{}", ch);
+}
+
+/* Reads an escape at src[*i] == '\\' into set; false if the escape is not one we take:
+ * \d, \w and escaped punctuation. *single receives the character of a literal escape
+ * (for ranges in classes), or -1. */
+static bool simple_escape(const char *src, size_t len, size_t *i, uint8_t *set, int *single)
+{
+    *single = -1;
+    if (*i + 1 >= len) return false;
+    unsigned char e = (unsigned char)src[*i + 1];
+    *i += 2;
+    if (e == 'd') {
+        memset(&set['0'], 1, 10);
+        return true;
+    }
+    if (e == 'w') {
+        memset(&set['0'], 1, 10);
+        memset(&set['A'], 1, 26);
+        memset(&set['a'], 1, 26);
+        set['_'] = 1;
+        return true;
+    }
+    if (e < 0x7f && strchr("^$\\.*+?()[]{}|/-", e)) {
+        set[e] = 1;
+        *single = e;
+        return true;
+    }
+    return false;
+}
+
+/* A class "[...]" at src[*i] == '[': literals, escapes as above and ranges; no
+ * negation, no nested '[', not empty. */
+static bool simple_class(const char *src, size_t len, size_t *i, uint8_t *set)
+{
+    size_t j = *i + 1;
+    if (j >= len || src[j] == '^' || src[j] == ']') return false;
+    bool any = false;
+    while (j < len && src[j] != ']') {
+        unsigned char ch = (unsigned char)src[j];
+        int lo;
+        if (ch == '\\') {
+            if (!simple_escape(src, len, &j, set, &lo)) return false;
+        } else if (ch >= 0x20 && ch < 0x7f && ch != '[') {
+            lo = ch;
+            set[ch] = 1;
+            j++;
+        } else {
+            return false;
+        }
+        any = true;
+        /* a range lo-hi (a '-' before ']' is a literal) */
+        if (j + 1 < len && src[j] == '-' && src[j + 1] != ']') {
+            if (lo < 0) return false; /* \d-x */
+            j++;
+            int hi;
+            unsigned char h = (unsigned char)src[j];
+            if (h == '\\') {
+                uint8_t tmp[128] = {0};
+                if (!simple_escape(src, len, &j, tmp, &hi) || hi < 0) return false;
+            } else if (h >= 0x20 && h < 0x7f && h != '[') {
+                hi = h;
+                j++;
+            } else {
+                return false;
+            }
+            if (hi < lo) return false;
+            memset(set + lo, 1, (size_t)(hi - lo + 1));
+        }
+    }
+    if (j >= len || !any) return false;
+    *i = j + 1;
+    return true;
+}
+
+/* Reads a count at src[*i]: digits, at most SIMPLE_MAX_COUNT. */
+static bool simple_count(const char *src, size_t len, size_t *i, uint32_t *out)
+{
+    size_t j = *i;
+    uint32_t v = 0;
+    while (j < len && src[j] >= '0' && src[j] <= '9') {
+        v = v * 10 + (uint32_t)(src[j] - '0');
+        if (v > SIMPLE_MAX_COUNT) return false;
+        j++;
+    }
+    if (j == *i) return false;
+    *i = j;
+    *out = v;
+    return true;
+}
+
+const rn_js_simple_re *rn_jsonschema_regex_simple(rn_arena *a, const char *src, size_t len)
+{
+    if (len == 0 || src[0] != '^') return NULL;
+    satom *at = calloc(SIMPLE_MAX_ATOMS, sizeof *at);
+    if (!at) return NULL;
+    const rn_js_simple_re *out = NULL;
+    size_t n = 0, i = 1;
+    bool dollar = false;
+    while (i < len) {
+        unsigned char ch = (unsigned char)src[i];
+        if (ch == '$') {
+            if (i + 1 != len) goto done;
+            dollar = true;
+            break;
+        }
+        if (n == SIMPLE_MAX_ATOMS) goto done;
+        satom *t = &at[n];
+        int single;
+        if (ch == '[') {
+            if (!simple_class(src, len, &i, t->set)) goto done;
+        } else if (ch == '\\') {
+            if (!simple_escape(src, len, &i, t->set, &single)) goto done;
+            t->lit = single >= 0;
+        } else if (plain_char(ch)) {
+            t->set[ch] = 1;
+            t->lit = true;
+            i++;
+        } else {
+            goto done;
+        }
+        t->min = t->max = 1;
+        if (i < len && (src[i] == '+' || src[i] == '*' || src[i] == '?' || src[i] == '{')) {
+            t->lit = false;
+            if (src[i] == '+') {
+                t->max = UINT32_MAX;
+                i++;
+            } else if (src[i] == '*') {
+                t->min = 0;
+                t->max = UINT32_MAX;
+                i++;
+            } else if (src[i] == '?') {
+                t->min = 0;
+                i++;
+            } else {
+                i++;
+                if (!simple_count(src, len, &i, &t->min)) goto done;
+                t->max = t->min;
+                if (i < len && src[i] == ',') {
+                    i++;
+                    if (i < len && src[i] == '}')
+                        t->max = UINT32_MAX;
+                    else if (!simple_count(src, len, &i, &t->max) || t->max < t->min)
+                        goto done;
+                }
+                if (i >= len || src[i] != '}') goto done;
+                i++;
+            }
+            /* lazy and possessive forms, and a repeated repeat, are left to PCRE2 */
+            if (i < len && (src[i] == '?' || src[i] == '+' || src[i] == '*' || src[i] == '{'))
+                goto done;
+        }
+        n++;
+    }
+    /* greedy must be the only way: a repeat of varying count shares no character with
+     * what may follow it (the atoms up to and including the next required one) */
+    for (size_t k = 0; k < n; k++) {
+        if (at[k].min == at[k].max) continue;
+        for (size_t m = k + 1; m < n; m++) {
+            for (int c = 0; c < 128; c++)
+                if (at[k].set[c] && at[m].set[c]) goto done;
+            if (at[m].min > 0) break;
+        }
+    }
+    /* compile: runs of single literals become one literal atom */
+    rn_js_simple_atom *atoms = rn_arena_alloc(a, (n ? n : 1) * sizeof *atoms);
+    rn_js_simple_re *re = rn_arena_alloc(a, sizeof *re);
+    if (!atoms || !re) goto done;
+    size_t na = 0;
+    for (size_t k = 0; k < n;) {
+        if (at[k].lit) {
+            size_t m = k;
+            while (m < n && at[m].lit)
+                m++;
+            char *lit = rn_arena_alloc(a, m - k + 1);
+            if (!lit) goto done;
+            for (size_t q = k; q < m; q++)
+                for (int c = 0; c < 128; c++)
+                    if (at[q].set[c]) lit[q - k] = (char)c;
+            atoms[na].lit = lit;
+            atoms[na].min = atoms[na].max = (uint32_t)(m - k);
+            na++;
+            k = m;
+            continue;
+        }
+        uint8_t *in = rn_arena_alloc(a, 256); /* zeroed: bytes >= 0x80 are never in */
+        if (!in) goto done;
+        memcpy(in, at[k].set, 128);
+        atoms[na].in = in;
+        atoms[na].min = at[k].min;
+        atoms[na].max = at[k].max;
+        na++;
+        k++;
+    }
+    re->n = (uint32_t)na;
+    re->dollar = dollar;
+    re->atoms = atoms;
+    out = re;
+done:
+    free(at);
+    return out;
+}
+
 /* ------------------------------------------------------------------ per-thread match block */
 
 typedef struct tls_match {
@@ -458,23 +675,39 @@ static void tls_init_key(void)
     (void)pthread_key_create(&tls_key, tls_destroy);
 }
 
-int rn_jsonschema_regex_search(const pcre2_code *re, const char *s, size_t len)
+bool rn_jsonschema_regex_is_jit(const pcre2_code *re)
 {
-    if (!tls.md) {
-        pthread_once(&tls_once, tls_init_key);
-        /* one ovector pair is enough: only "is there a match" matters */
-        tls.md = pcre2_match_data_create(1, NULL);
-        tls.mc = pcre2_match_context_create(NULL);
-        if (!tls.md || !tls.mc) {
-            tls_destroy(&tls);
-            return PCRE2_ERROR_NOMEMORY;
-        }
-        pcre2_set_match_limit(tls.mc, MATCH_LIMIT);
-        pcre2_set_depth_limit(tls.mc, DEPTH_LIMIT);
-        (void)pthread_setspecific(tls_key, &tls);
+    size_t size = 0;
+    return pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
+}
+
+static int tls_setup(void)
+{
+    pthread_once(&tls_once, tls_init_key);
+    /* one ovector pair is enough: only "is there a match" matters */
+    tls.md = pcre2_match_data_create(1, NULL);
+    tls.mc = pcre2_match_context_create(NULL);
+    if (!tls.md || !tls.mc) {
+        tls_destroy(&tls);
+        return PCRE2_ERROR_NOMEMORY;
     }
-    /* jansson strings are valid UTF-8: skip PCRE2's check of every subject */
-    int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, tls.md, tls.mc);
+    pcre2_set_match_limit(tls.mc, MATCH_LIMIT);
+    pcre2_set_depth_limit(tls.mc, DEPTH_LIMIT);
+    (void)pthread_setspecific(tls_key, &tls);
+    return 0;
+}
+
+int rn_jsonschema_regex_search(const pcre2_code *re, bool jit, const char *s, size_t len)
+{
+    if (__builtin_expect(!tls.md, 0)) {
+        int rc = tls_setup();
+        if (rc) return rc;
+    }
+    /* Subjects are valid UTF-8 (both JSON parsers check): no UTF check. A JIT-compiled
+     * code goes straight to the JIT (pcre2_match would only get there after its checks;
+     * the match limit applies either way, the depth limit is the JIT stack's). */
+    int rc = jit ? pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, tls.md, tls.mc)
+                 : pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, tls.md, tls.mc);
     if (rc >= 0) return 1; /* 0 means "matched, ovector too small": still a match */
     if (rc == PCRE2_ERROR_NOMATCH) return 0;
     return rc;

@@ -4,8 +4,15 @@
  * compile errors; drafts; options; the resolver and ownership), number and string
  * semantics, formats, annotations on large instances, limits, and concurrent use. The
  * official suite runs in test_jsonschema_suite.c.
+ *
+ * Every instance checked here is validated both ways: parsed by jansson and given to
+ * rn_jsonschema_validate, and parsed by rn_jdoc_parse and given to
+ * rn_jsonschema_validate_doc (the produce path); verdicts and errors must be the same.
  */
+#include "common/arena.h"
+#include "common/jdoc.h"
 #include "registry/jsonschema.h"
+#include "registry/jsonschema_int.h" /* the simple-pattern matcher, tested against PCRE2 */
 
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -19,7 +26,7 @@
 static json_t *parse(const char *text)
 {
     json_error_t je;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
+    json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     cr_assert(j, "bad test JSON (%s): %s", je.text, text);
     return j;
 }
@@ -56,7 +63,22 @@ static int compile_fail(const char *schema, const rn_jsonschema_options *o, rn_e
     return rc;
 }
 
-/* Validates instance text; checks the verdict is the same without an error list. */
+static void expect_same_errors(const rn_jsonschema_errors *a, const rn_jsonschema_errors *b,
+                               const char *instance)
+{
+    cr_assert_eq(a->n, b->n, "error counts differ for %s", instance);
+    cr_assert_eq(a->truncated, b->truncated, "truncation differs for %s", instance);
+    for (size_t i = 0; i < a->n; i++) {
+        cr_assert_str_eq(a->e[i].instance_path, b->e[i].instance_path, "%s", instance);
+        cr_assert_str_eq(a->e[i].keyword_location, b->e[i].keyword_location, "%s", instance);
+        cr_assert_str_eq(a->e[i].keyword, b->e[i].keyword, "%s", instance);
+        cr_assert_str_eq(a->e[i].message, b->e[i].message, "%s", instance);
+    }
+}
+
+/* Validates instance text; checks the verdict is the same without an error list, and the
+ * same (with the same errors) for the text parsed by rn_jdoc_parse and validated with
+ * rn_jsonschema_validate_doc. */
 static int check(const rn_jsonschema *s, const char *instance, rn_jsonschema_errors *errs)
 {
     json_t *j = parse(instance);
@@ -64,6 +86,39 @@ static int check(const rn_jsonschema *s, const char *instance, rn_jsonschema_err
     int rc2 = rn_jsonschema_validate(s, j, NULL);
     json_decref(j);
     cr_assert_eq(rc, rc2, "verdict differs with and without errors for %s", instance);
+
+    rn_arena a = {0};
+    const rn_jval *doc;
+    rn_jdoc_error je;
+    cr_assert_eq(rn_jdoc_parse(&a, instance, strlen(instance), &doc, &je), RN_OK,
+                 "rn_jdoc_parse %s: %s", instance, je.text);
+    rn_jsonschema_errors *derrs = malloc(sizeof *derrs);
+    cr_assert(derrs);
+    int rc3 = rn_jsonschema_validate_doc(s, doc, errs ? derrs : NULL);
+    int rc4 = rn_jsonschema_validate_doc(s, doc, NULL);
+    rn_arena_fini(&a);
+    cr_assert_eq(rc3, rc, "validate_doc says %d, validate %d for %s", rc3, rc, instance);
+    cr_assert_eq(rc4, rc2, "validate_doc says %d, validate %d for %s", rc4, rc2, instance);
+    if (errs) expect_same_errors(errs, derrs, instance);
+    free(derrs);
+    return rc;
+}
+
+/* Validates instance text through rn_jdoc_parse and rn_jsonschema_validate_doc only (for
+ * instances jansson cannot hold); checks the verdict without an error list and that an
+ * invalid one has errors. */
+static int check_doc(const rn_jsonschema *s, const char *instance)
+{
+    rn_arena a = {0};
+    const rn_jval *doc;
+    rn_jdoc_error je;
+    cr_assert_eq(rn_jdoc_parse(&a, instance, strlen(instance), &doc, &je), RN_OK,
+                 "rn_jdoc_parse %s: %s", instance, je.text);
+    rn_jsonschema_errors errs;
+    int rc = rn_jsonschema_validate_doc(s, doc, &errs);
+    cr_assert_eq(rn_jsonschema_validate_doc(s, doc, NULL), rc, "%s", instance);
+    cr_assert_eq(errs.n == 0, rc == RN_OK, "%s: %zu errors", instance, errs.n);
+    rn_arena_fini(&a);
     return rc;
 }
 
@@ -556,6 +611,189 @@ Test(jsonschema, property_names_and_dependencies)
     rn_jsonschema_free(s);
 }
 
+Test(jsonschema, strings_and_names_may_hold_nul)
+{
+    /* "\u0000" inside strings and member names: lengths count, not C strings */
+    rn_jsonschema *s = compile("{\"const\": \"a\\u0000b\"}");
+    cr_expect(valid(s, "\"a\\u0000b\""));
+    cr_expect_not(valid(s, "\"a\""));
+    cr_expect_not(valid(s, "\"a\\u0000c\""));
+    rn_jsonschema_free(s);
+    s = compile("{\"enum\": [\"x\\u0000\", \"y\"]}");
+    cr_expect(valid(s, "\"x\\u0000\""));
+    cr_expect_not(valid(s, "\"x\""));
+    rn_jsonschema_free(s);
+    s = compile("{\"minLength\": 3, \"maxLength\": 3}");
+    cr_expect(valid(s, "\"\\u0000\\u0000\\u0000\""));
+    cr_expect(valid(s, "\"a\\u0000\\u00e9\""));
+    cr_expect_not(valid(s, "\"a\\u0000bc\""));
+    rn_jsonschema_free(s);
+    s = compile("{\"pattern\": \"^a$\"}"); /* simple: no PCRE2 */
+    cr_expect_not(valid(s, "\"a\\u0000\""));
+    rn_jsonschema_free(s);
+    s = compile("{\"pattern\": \"b$\"}"); /* PCRE2, given the length */
+    cr_expect(valid(s, "\"a\\u0000b\""));
+    cr_expect_not(valid(s, "\"b\\u0000\""));
+    rn_jsonschema_free(s);
+    /* names: jansson cannot hold NUL in object keys, rn_jdoc can (so only validate_doc) */
+    s = compile("{\"propertyNames\": {\"maxLength\": 2}, \"required\": [\"k\"],"
+                " \"properties\": {\"k\": {\"type\": \"integer\"}},"
+                " \"patternProperties\": {\"^k$\": {\"minimum\": 1}},"
+                " \"additionalProperties\": {\"type\": \"string\"}}");
+    cr_expect_eq(check_doc(s, "{\"k\": 1, \"k\\u0000\": \"s\"}"), RN_OK);
+    cr_expect_eq(check_doc(s, "{\"k\\u0000\": \"s\"}"), RN_EINVAL);       /* required */
+    cr_expect_eq(check_doc(s, "{\"k\": 1, \"k\\u0000\": 1}"), RN_EINVAL); /* additional */
+    cr_expect_eq(check_doc(s, "{\"k\": 1, \"\\u0000\\u0000\": \"\"}"), RN_OK);
+    cr_expect_eq(check_doc(s, "{\"k\": 1, \"k\\u0000x\": \"s\"}"), RN_EINVAL); /* names */
+    rn_jsonschema_free(s);
+    rn_jsonschema_options o = {.format_assert = true};
+    s = compile_opts("{\"format\": \"email\"}", &o);
+    cr_expect(valid(s, "\"a@example.com\""));
+    cr_expect_not(valid(s, "\"a\\u0000@example.com\""));
+    rn_jsonschema_free(s);
+}
+
+Test(jsonschema, equality_is_by_value)
+{
+    rn_jsonschema *s = compile("{\"const\": {\"a\": 1, \"b\": [1, 2.5, {\"c\": null}]}}");
+    cr_expect(valid(s, "{\"a\": 1, \"b\": [1, 2.5, {\"c\": null}]}"));
+    cr_expect(valid(s, "{\"b\": [1.0, 2.5, {\"c\": null}], \"a\": 1.0}")); /* any order, 1.0 */
+    cr_expect_not(valid(s, "{\"a\": 1, \"b\": [2.5, 1, {\"c\": null}]}")); /* arrays ordered */
+    cr_expect_not(valid(s, "{\"a\": 1, \"b\": [1, 2.5, {\"c\": false}]}"));
+    cr_expect_not(valid(s, "{\"a\": 1, \"b\": [1, 2.5, {\"c\": null}], \"d\": 0}"));
+    cr_expect_not(valid(s, "{\"a\": true, \"b\": [1, 2.5, {\"c\": null}]}"));
+    rn_jsonschema_free(s);
+    /* integers and reals compare exactly, also beyond 2^53 */
+    s = compile("{\"enum\": [9007199254740993, 0, false]}");
+    cr_expect(valid(s, "9007199254740993"));
+    cr_expect_not(valid(s, "9007199254740992.0"));
+    cr_expect(valid(s, "-0.0"));
+    cr_expect(valid(s, "false"));
+    cr_expect_not(valid(s, "null"));
+    rn_jsonschema_free(s);
+    s = compile("{\"uniqueItems\": true}");
+    cr_expect_not(valid(s, "[1, 1.0]"));
+    cr_expect_not(valid(s, "[{\"a\": 1, \"b\": 2}, {\"b\": 2, \"a\": 1}]"));
+    cr_expect(valid(s, "[[1, 2], [2, 1], \"1\", 1, true, {}, []]"));
+    rn_jsonschema_free(s);
+}
+
+Test(jsonschema, messages_print_reals_in_the_fewest_digits)
+{
+    /* numbers print as rn_jval_dump does: the shortest text that reads back (jansson's
+     * printing gave 17 digits), and a real stays a real (2.0) */
+    rn_jsonschema *s = compile("{\"maximum\": 0.1}");
+    rn_jsonschema_errors errs;
+    cr_assert_eq(check(s, "0.30000000000000004", &errs), RN_EINVAL);
+    cr_expect_str_eq(errs.e[0].message, "0.30000000000000004 is greater than the maximum of 0.1");
+    cr_assert_eq(check(s, "0.2", &errs), RN_EINVAL);
+    cr_expect_str_eq(errs.e[0].message, "0.2 is greater than the maximum of 0.1");
+    cr_assert_eq(check(s, "2.0", &errs), RN_EINVAL);
+    cr_expect_str_eq(errs.e[0].message, "2.0 is greater than the maximum of 0.1");
+    rn_jsonschema_free(s);
+    s = compile("{\"const\": [1]}");
+    cr_assert_eq(check(s, "\"tab\\there \\\"q\\\"\"", &errs), RN_EINVAL);
+    cr_expect_str_eq(errs.e[0].message,
+                     "\"tab\\there \\\"q\\\"\" is not equal to the constant an array");
+    rn_jsonschema_free(s);
+}
+
+/* The patterns the simple matcher takes (or leaves to PCRE2), and its verdicts against
+ * PCRE2's on many subjects. */
+Test(jsonschema, simple_patterns_match_as_pcre2_does)
+{
+    static const struct {
+        const char *re;
+        bool simple;
+    } pats[] = {
+        {"^[0-9a-f]{12}$", true},
+        {"^customer-[0-9]+$", true},
+        {"^\\d+$", true},
+        {"^[A-Z_]\\w*$", true},
+        {"^ab{2,}c?$", true},
+        {"^x?y*z{1,3}", true},
+        {"^[-a-c.]+@x$", true},
+        {"^$", true},
+        {"^", true},
+        {"^a\\.b\\-c$", true},
+        {"^[\\]a]+$", true},
+        {"^v[0-9]{1,3}\\.", true},
+        {"^a*a$", false},
+        {"^a*b?a$", false},
+        {"^[a-z]+[0-9a-f]$", false},
+        {"^.+$", false},
+        {"^[^x]$", false},
+        {"x+", false},
+        {"^(a|b)$", false},
+        {"^a+?$", false},
+        {"^\\s$", false},
+        {"^a{,2}$", false},
+        {"^[]$", false},
+        {"^\\u0041$", false},
+        {"^a$b", false},
+        {"^\\bx$", false},
+        {"^\u00e9$", false},
+    };
+    static const char *subjects[] = {
+        "",
+        "a",
+        "aa",
+        "aaa",
+        "ab",
+        "abb",
+        "abbc",
+        "abbbcc",
+        "000000000000",
+        "00000000000g",
+        "0000000000000",
+        "customer-",
+        "customer-4711",
+        "customer-47x",
+        "Customer-1",
+        "123",
+        "12a",
+        "A_b9",
+        "_",
+        "9a",
+        "xyz",
+        "yyyzzz",
+        "zzzz",
+        "x",
+        "a-c.@x",
+        "@x",
+        "a.b-c",
+        "a.bxc",
+        "]a]",
+        "v12.",
+        "v1234.",
+        "\xc3\xa9",
+        "a\xc3\xa9",
+        "0\n",
+        "ba",
+        "b",
+    };
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        char msg[200];
+        pcre2_code *re =
+            rn_jsonschema_regex_compile(pats[i].re, strlen(pats[i].re), false, msg, sizeof msg);
+        cr_assert(re, "%s: %s", pats[i].re, msg);
+        rn_arena a = {0};
+        const rn_js_simple_re *sr = rn_jsonschema_regex_simple(&a, pats[i].re, strlen(pats[i].re));
+        cr_expect_eq(sr != NULL, pats[i].simple, "%s simple: %d", pats[i].re, sr != NULL);
+        for (size_t j = 0; sr && j < sizeof subjects / sizeof subjects[0]; j++) {
+            size_t n = strlen(subjects[j]);
+            int want = rn_jsonschema_regex_search(re, false, subjects[j], n);
+            cr_expect_eq(
+                rn_jsonschema_regex_search(re, rn_jsonschema_regex_is_jit(re), subjects[j], n),
+                want);
+            cr_expect_eq((int)rn_js_simple_match(sr, subjects[j], n), want, "%s on \"%s\"",
+                         pats[i].re, subjects[j]);
+        }
+        rn_arena_fini(&a);
+        pcre2_code_free(re);
+    }
+}
+
 /* ------------------------------------------------------------------ limits */
 
 Test(jsonschema, runaway_recursion_is_an_error_not_a_crash)
@@ -591,6 +829,21 @@ Test(jsonschema, runaway_recursion_is_an_error_not_a_crash)
     cr_expect_eq(rn_jsonschema_validate(s, deep, NULL), RN_ERANGE);
     json_decref(deep);
     rn_jsonschema_free(s);
+
+    /* deeper than a document may nest (RN_JDOC_MAX_DEPTH): the jansson entry point cannot
+     * copy it and says RN_ERANGE, even against a schema that would not descend */
+    s = compile("{}");
+    deep = json_array();
+    for (int i = 0; i < RN_JDOC_MAX_DEPTH + 10; i++) {
+        json_t *outer = json_array();
+        json_array_append_new(outer, deep);
+        deep = outer;
+    }
+    cr_expect_eq(rn_jsonschema_validate(s, deep, &errs), RN_ERANGE);
+    cr_expect_eq(errs.n, 1);
+    cr_expect(strstr(errs.e[0].message, "nests deeper than"), "%s", errs.e[0].message);
+    json_decref(deep);
+    rn_jsonschema_free(s);
 }
 
 /* ------------------------------------------------------------------ threads */
@@ -598,6 +851,7 @@ Test(jsonschema, runaway_recursion_is_an_error_not_a_crash)
 typedef struct worker {
     const rn_jsonschema *s;
     json_t *good, *bad;
+    const rn_jval *dgood, *dbad; /* the same as rn_jval documents */
     int wrong;
 } worker;
 
@@ -608,6 +862,9 @@ static void *work(void *arg)
         rn_jsonschema_errors errs;
         if (rn_jsonschema_validate(w->s, w->good, i % 2 ? &errs : NULL) != RN_OK) w->wrong++;
         if (rn_jsonschema_validate(w->s, w->bad, &errs) != RN_EINVAL || errs.n != 2) w->wrong++;
+        if (rn_jsonschema_validate_doc(w->s, w->dgood, i % 2 ? &errs : NULL) != RN_OK) w->wrong++;
+        if (rn_jsonschema_validate_doc(w->s, w->dbad, &errs) != RN_EINVAL || errs.n != 2)
+            w->wrong++;
     }
     return NULL;
 }
@@ -619,11 +876,16 @@ Test(jsonschema, one_schema_many_threads)
         " \"properties\": {\"tags\": {\"uniqueItems\": true, \"items\": {\"pattern\": "
         "\"^\\\\w+$\"}}},"
         " \"unevaluatedProperties\": false}");
+    const char *good = "{\"id1\": \"beef\", \"tags\": [\"a\", \"b_2\"]}";
+    const char *bad = "{\"id1\": \"BEEF\", \"tags\": [\"a\"], \"zzz\": 1}";
+    rn_arena docs = {0}; /* one document of each, shared by all threads */
+    const rn_jval *dgood, *dbad;
+    cr_assert_eq(rn_jdoc_parse(&docs, good, strlen(good), &dgood, NULL), RN_OK);
+    cr_assert_eq(rn_jdoc_parse(&docs, bad, strlen(bad), &dbad, NULL), RN_OK);
     worker w[4];
     pthread_t t[4];
     for (int i = 0; i < 4; i++) {
-        w[i] = (worker){s, parse("{\"id1\": \"beef\", \"tags\": [\"a\", \"b_2\"]}"),
-                        parse("{\"id1\": \"BEEF\", \"tags\": [\"a\"], \"zzz\": 1}"), 0};
+        w[i] = (worker){s, parse(good), parse(bad), dgood, dbad, 0};
         cr_assert_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
     }
     for (int i = 0; i < 4; i++) {
@@ -632,6 +894,7 @@ Test(jsonschema, one_schema_many_threads)
         json_decref(w[i].good);
         json_decref(w[i].bad);
     }
+    rn_arena_fini(&docs);
     rn_jsonschema_free(s);
 }
 
@@ -665,14 +928,19 @@ Test(jsonschema, speed_of_a_realistic_event)
               " {\"sku\": \"SKU-2\", \"qty\": 1, \"price\": 39.99, \"name\": \"Milk frother\"},"
               " {\"sku\": \"SKU-3\", \"qty\": 4, \"price\": 7.25, \"name\": \"Ceramic cup\"},"
               " {\"sku\": \"SKU-4\", \"qty\": 1, \"price\": 9.9, \"name\": \"Descaler\"}]}}");
+    /* the produce path: the event as an rn_jval document */
+    rn_arena arena = {0};
+    const rn_jval *doc;
+    cr_assert_eq(rn_jdoc_from_jansson(&arena, ev, &doc), RN_OK);
     struct timespec a, b;
     int n = 20000;
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (int i = 0; i < n; i++)
-        cr_assert_eq(rn_jsonschema_validate(s, ev, NULL), RN_OK);
+        cr_assert_eq(rn_jsonschema_validate_doc(s, doc, NULL), RN_OK);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double us = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n;
     printf("jsonschema: %.2f us per validation of a ~600-byte event (this build)\n", us);
+    rn_arena_fini(&arena);
     json_decref(ev);
     rn_jsonschema_free(s);
 }

@@ -19,10 +19,15 @@
  * "http://localhost:1234/..." is mapped to the suite's remotes/ directory by the
  * resolver callback; nothing goes over the network. Tests listed in
  * tests/jsonschema/skip.txt are skipped (and counted as such). Every instance is
- * validated twice, with and without an error list, and the verdicts must agree; an
- * invalid verdict must come with at least one error, a valid one with none.
+ * converted to an rn_jval document (rn_jdoc_from_jansson) and validated with
+ * rn_jsonschema_validate_doc twice, with and without an error list; the same verdict is
+ * required for the instance's text parsed by rn_jdoc_parse and through the jansson entry
+ * point rn_jsonschema_validate. An invalid verdict must come with at least one error, a
+ * valid one with none.
  * Set RN_JSONSCHEMA_SUITE_VERBOSE=1 to print every failing test's first error.
  */
+#include "common/arena.h"
+#include "common/jdoc.h"
 #include "registry/jsonschema.h"
 
 #include <criterion/criterion.h>
@@ -153,6 +158,7 @@ static void run_file(const char *path, const char *key, const char *remotes, int
         .resolver = resolve_remote,
         .resolver_arg = &sc,
     };
+    rn_arena arena = {0}; /* instances as rn_jval documents, reset per test */
     size_t gi;
     json_t *g;
     json_array_foreach(groups, gi, g)
@@ -185,12 +191,32 @@ static void run_file(const char *path, const char *key, const char *remotes, int
             }
             rn_jsonschema_errors errs;
             json_t *data = json_object_get(t, "data");
-            int r1 = rn_jsonschema_validate(s, data, &errs);
-            int r2 = rn_jsonschema_validate(s, data, NULL);
+            /* the produce path: an rn_jval document, straight to the evaluator */
+            rn_arena_reset(&arena);
+            const rn_jval *doc = NULL;
+            int cr = rn_jdoc_from_jansson(&arena, data, &doc);
+            int r1 = cr == RN_OK ? rn_jsonschema_validate_doc(s, doc, &errs) : cr;
+            int r2 = cr == RN_OK ? rn_jsonschema_validate_doc(s, doc, NULL) : cr;
+            /* the same instance from its text through rn_jdoc_parse, and the jansson entry
+             * point: the same verdict */
+            char *text = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY);
+            const rn_jval *parsed = NULL;
+            int pr = text ? rn_jdoc_parse(&arena, text, strlen(text), &parsed, NULL) : RN_ENOMEM;
+            free(text);
+            int r3 = pr == RN_OK ? rn_jsonschema_validate_doc(s, parsed, NULL) : pr;
+            int r4 = rn_jsonschema_validate(s, data, NULL);
             bool got = r1 == RN_OK;
             const char *why = NULL;
-            if (r1 != r2)
+            if (cr != RN_OK)
+                why = "rn_jdoc_from_jansson failed";
+            else if (pr != RN_OK)
+                why = "rn_jdoc_parse rejected the instance's text";
+            else if (r1 != r2)
                 why = "verdict differs with and without an error list";
+            else if (r3 != r2)
+                why = "verdict differs for the instance parsed from text";
+            else if (r4 != r2)
+                why = "verdict differs through rn_jsonschema_validate (jansson)";
             else if (got != want)
                 why = want ? "expected valid" : "expected invalid";
             else if (!got && errs.n == 0)
@@ -204,8 +230,8 @@ static void run_file(const char *path, const char *key, const char *remotes, int
             cnt->failed++;
             char line[800] = "";
             if (errs.n) rn_jsonschema_error_format(&errs.e[0], line, sizeof line);
-            printf("  FAIL %s | %s | %s: %s (rc %d/%d)%s%s\n", key, gdesc, tdesc, why, r1, r2,
-                   errs.n ? ": " : "", line);
+            printf("  FAIL %s | %s | %s: %s (rc %d/%d/%d/%d)%s%s\n", key, gdesc, tdesc, why, r1, r2,
+                   r3, r4, errs.n ? ": " : "", line);
             if (verbose()) {
                 char *sj = json_dumps(json_object_get(g, "schema"), JSON_COMPACT | JSON_ENCODE_ANY);
                 char *dj = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -216,6 +242,7 @@ static void run_file(const char *path, const char *key, const char *remotes, int
         }
         rn_jsonschema_free(s);
     }
+    rn_arena_fini(&arena);
     json_decref(groups);
 }
 
