@@ -7,7 +7,8 @@
  * that need attention (quote, backslash, control byte, non-ASCII byte) and then copied
  * with one memcpy unless they hold escapes; the members of an open object or array wait
  * on one growable stack and are copied into the arena in one piece when it closes (so a
- * container is one contiguous array, found with no pointer chasing); integers are
+ * container is one contiguous array, found with no pointer chasing); all strings share
+ * one arena block sized by the input; integers are
  * accumulated while scanned, and reals with at most 19 significant digits and a small
  * exponent are computed exactly (Clinger's fast path) instead of calling strtod.
  */
@@ -30,6 +31,10 @@ typedef struct parser {
     rn_jdoc_error *e;
     int rc; /* first error; RN_OK while parsing goes well */
     int depth;
+    char *strings;     /* one arena block for every string of the document: each takes at
+                        * most its quoted length (span + NUL <= span + 2 quotes), so the
+                        * input's length is enough; NULL until the first string */
+    size_t strings_used;
     rn_jmember *stack; /* pending items of open containers; `small` or from malloc */
     size_t sp, cap;
     rn_jmember small[32];
@@ -278,9 +283,10 @@ static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flag
     size_t span = (size_t)(q - body);
     if (span > UINT32_MAX)
         return fail(ps, ps->p, "string longer than 4 GiB");
-    char *o = rn_arena_alloc_uninit(ps->a, span + 1);
-    if (!o)
+    if (!ps->strings && !(ps->strings = rn_arena_alloc_uninit(ps->a, (size_t)(end - ps->start))))
         return oom(ps);
+    char *o = ps->strings + ps->strings_used;
+    ps->strings_used += span + 1;
     size_t n = 0;
     if (!escapes) {
         memcpy(o, body, span);
@@ -690,6 +696,8 @@ int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out,
     ps.e = e;
     ps.rc = RN_OK;
     ps.depth = 0;
+    ps.strings = NULL;
+    ps.strings_used = 0;
     ps.stack = ps.small;
     ps.sp = 0;
     ps.cap = sizeof ps.small / sizeof ps.small[0];
