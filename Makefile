@@ -11,7 +11,7 @@ SANITIZE ?= 0
 WERROR   ?= 1
 NPROC    := $(shell nproc 2>/dev/null || echo 2)
 
-PKGS     := libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd libpcre2-8 libcurl yajl
+PKGS     := libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd libpcre2-8 libcurl
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wundef -Wvla -Wpointer-arith -Wimplicit-fallthrough -Wcast-qual
 ifeq ($(WERROR),1)

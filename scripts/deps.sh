@@ -10,7 +10,7 @@ set -euo pipefail
 what=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-build_pkgs="gcc make pkg-config libuv1-dev libssl-dev libsqlite3-dev librdkafka-dev libyajl-dev
+build_pkgs="gcc make pkg-config libuv1-dev libssl-dev libsqlite3-dev librdkafka-dev
   libjansson-dev libpcre2-dev libyaml-dev libmicrohttpd-dev libzstd-dev liblz4-dev
   libsnappy-dev zlib1g-dev libcurl4-openssl-dev"
 test_pkgs="libcriterion-dev kcat python3-confluent-kafka python3-kafka python3-snappy python3-lz4

@@ -18,8 +18,8 @@ case $mode in
   *) echo "usage: $0 smoke|long" >&2; exit 2 ;;
 esac
 srcs=$(find src -name '*.c' ! -name main.c | sort)
-flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -Iinclude $(pkg-config --cflags libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd libpcre2-8 libcurl yajl)"
-libs="$(pkg-config --libs libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd libpcre2-8 libcurl yajl) -lsnappy -lpthread -lm"
+flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -Iinclude $(pkg-config --cflags libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd libpcre2-8 libcurl)"
+libs="$(pkg-config --libs libuv libzstd liblz4 zlib rdkafka sqlite3 jansson libmicrohttpd libpcre2-8 libcurl) -lsnappy -lpthread -lm"
 # Compile the library once, without the fuzzer's main, then link each target.
 objdir=$out/obj
 mkdir -p "$objdir"

@@ -19,14 +19,12 @@ struct rn_arena_chunk {
 void *rn_arena_alloc_uninit(rn_arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
-    if (n == 0)
-        n = 16;
+    if (n == 0) n = 16;
     rn_arena_chunk *c = a->head;
     if (!c || c->cap - c->used < n) {
         size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
         c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
+        if (!c) return NULL;
         c->cap = cap;
         c->used = 0;
         c->next = a->head;
@@ -41,8 +39,7 @@ void *rn_arena_alloc_uninit(rn_arena *a, size_t n)
 void *rn_arena_alloc(rn_arena *a, size_t n)
 {
     void *p = rn_arena_alloc_uninit(a, n);
-    if (p)
-        memset(p, 0, n ? (n + 15) & ~(size_t)15 : 16);
+    if (p) memset(p, 0, n ? (n + 15) & ~(size_t)15 : 16);
     return p;
 }
 
@@ -50,8 +47,7 @@ char *rn_arena_strndup(rn_arena *a, const char *s, size_t n)
 {
     char *p = rn_arena_alloc_uninit(a, n + 1);
     if (p) {
-        if (n)
-            memcpy(p, s, n);
+        if (n) memcpy(p, s, n);
         p[n] = '\0';
     }
     return p;
@@ -60,8 +56,7 @@ char *rn_arena_strndup(rn_arena *a, const char *s, size_t n)
 void rn_arena_reset(rn_arena *a)
 {
     rn_arena_chunk *c = a->head;
-    if (!c)
-        return;
+    if (!c) return;
     /* keep the oldest (last) chunk if it is the standard size */
     rn_arena_chunk *keep = NULL;
     while (c) {

@@ -17,8 +17,8 @@
  * names, escapes of lone surrogates (they are not UTF-8), nesting deeper than
  * RN_JDOC_MAX_DEPTH. Strings and names may contain "\u0000": their length is what
  * counts; they are also NUL-terminated for convenience, so code that treats one as a C
- * string must check that strlen equals len. Integers that fit int64_t are RN_JINT; every other number is
- * RN_JREAL (the nearest double; a number that overflows a double is an error).
+ * string must check that strlen equals len. Integers that fit int64_t are RN_JINT; every other
+ * number is RN_JREAL (the nearest double; a number that overflows a double is an error).
  *
  * Layer: common/; calls libc and jansson (conversions) only.
  * Threads: reentrant; documents are immutable after parsing, so any number of threads may
@@ -80,7 +80,7 @@ struct rn_jmember {
 
 /* Where and why parsing failed. */
 typedef struct rn_jdoc_error {
-    char text[120]; /* "invalid escape in string", "duplicate object member \"id\"", ... */
+    char text[120];  /* "invalid escape in string", "duplicate object member \"id\"", ... */
     size_t position; /* byte offset of the offending byte (len at unexpected end) */
     int line;        /* 1-based line of position */
     int column;      /* 1-based byte column of position within its line */
@@ -90,8 +90,7 @@ typedef struct rn_jdoc_error {
  * until a is reset or finalised); RN_EINVAL with e (may be NULL) filled when the text is
  * not JSON as described above; RN_ENOMEM. On failure the arena may hold partial nodes
  * (they are freed with it) and *out is NULL. */
-int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out,
-                  rn_jdoc_error *e);
+int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out, rn_jdoc_error *e);
 
 /* The member named key (klen bytes) of object o, or NULL (also if o is not an object).
  * A linear scan: objects of events are small. */

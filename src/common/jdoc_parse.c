@@ -25,19 +25,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An item of an open container: a member (arrays use only its val) and, for error texts,
+ * where its name starts in the input. */
+typedef struct pending {
+    rn_jmember m;
+    size_t key_pos;
+} pending;
+
 typedef struct parser {
     const unsigned char *start, *p, *end;
     rn_arena *a;
     rn_jdoc_error *e;
     int rc; /* first error; RN_OK while parsing goes well */
     int depth;
-    char *strings;     /* one arena block for every string of the document: each takes at
-                        * most its quoted length (span + NUL <= span + 2 quotes), so the
-                        * input's length is enough; NULL until the first string */
+    char *strings; /* one arena block for every string of the document: each takes at
+                    * most its quoted length (span + NUL <= span + 2 quotes), so the
+                    * input's length is enough; NULL until the first string */
     size_t strings_used;
-    rn_jmember *stack; /* pending items of open containers; `small` or from malloc */
+    struct pending *stack; /* items of open containers; `small` or from malloc */
     size_t sp, cap;
-    rn_jmember small[32];
+    struct pending small[32];
 } parser;
 
 /* ------------------------------------------------------------------ errors */
@@ -46,8 +53,7 @@ static int fail(parser *ps, const unsigned char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(parser *ps, const unsigned char *at, const char *fmt, ...)
 {
-    if (ps->rc != RN_OK)
-        return ps->rc;
+    if (ps->rc != RN_OK) return ps->rc;
     ps->rc = RN_EINVAL;
     if (ps->e) {
         va_list ap;
@@ -85,8 +91,7 @@ static int oom(parser *ps)
 /* What is at p, for error texts: "'x'", "byte 0xff" or "end of input". */
 static const char *describe(const parser *ps, const unsigned char *p, char buf[16])
 {
-    if (p >= ps->end)
-        return "end of input";
+    if (p >= ps->end) return "end of input";
     if (*p >= 0x21 && *p < 0x7f)
         snprintf(buf, 16, "'%c'", *p);
     else
@@ -96,10 +101,10 @@ static const char *describe(const parser *ps, const unsigned char *p, char buf[1
 
 /* ------------------------------------------------------------------ strings */
 
-#define ONES   0x0101010101010101ull
-#define HIGHS  0x8080808080808080ull
-#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
-#define HAS_LESS(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
+#define ONES           0x0101010101010101ull
+#define HIGHS          0x8080808080808080ull
+#define HAS_ZERO(x)    (((x)-ONES) & ~(x)&HIGHS)
+#define HAS_LESS(x, n) (((x)-ONES * (n)) & ~(x)&HIGHS)
 
 /* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0 (RFC 3629 table). */
 static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
@@ -107,24 +112,19 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
     unsigned c = p[0];
     size_t avail = (size_t)(end - p);
 #define CONT(i) (avail > (i) && (p[i] & 0xc0) == 0x80)
-    if (c >= 0xc2 && c <= 0xdf)
-        return CONT(1) ? 2 : 0;
+    if (c >= 0xc2 && c <= 0xdf) return CONT(1) ? 2 : 0;
     if (c >= 0xe0 && c <= 0xef) {
-        if (avail < 3 || !CONT(2))
-            return 0;
+        if (avail < 3 || !CONT(2)) return 0;
         unsigned c1 = p[1];
-        if (c == 0xe0)
-            return c1 >= 0xa0 && c1 <= 0xbf ? 3 : 0;
+        if (c == 0xe0) return c1 >= 0xa0 && c1 <= 0xbf ? 3 : 0;
         if (c == 0xed) /* UTF-16 surrogates are not characters */
             return c1 >= 0x80 && c1 <= 0x9f ? 3 : 0;
         return CONT(1) ? 3 : 0;
     }
     if (c >= 0xf0 && c <= 0xf4) {
-        if (avail < 4 || !CONT(2) || !CONT(3))
-            return 0;
+        if (avail < 4 || !CONT(2) || !CONT(3)) return 0;
         unsigned c1 = p[1];
-        if (c == 0xf0)
-            return c1 >= 0x90 && c1 <= 0xbf ? 4 : 0;
+        if (c == 0xf0) return c1 >= 0x90 && c1 <= 0xbf ? 4 : 0;
         if (c == 0xf4) /* nothing above U+10FFFF */
             return c1 >= 0x80 && c1 <= 0x8f ? 4 : 0;
         return CONT(1) ? 4 : 0;
@@ -135,11 +135,9 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
 
 static int hexval(unsigned c)
 {
-    if (c >= '0' && c <= '9')
-        return (int)(c - '0');
+    if (c >= '0' && c <= '9') return (int)(c - '0');
     c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return (int)(c - 'a' + 10);
+    if (c >= 'a' && c <= 'f') return (int)(c - 'a' + 10);
     return -1;
 }
 
@@ -147,8 +145,7 @@ static int hexval(unsigned c)
 static long hex4(const unsigned char *p)
 {
     int a = hexval(p[0]), b = hexval(p[1]), c = hexval(p[2]), d = hexval(p[3]);
-    if ((a | b | c | d) < 0)
-        return -1;
+    if ((a | b | c | d) < 0) return -1;
     return (long)a << 12 | (long)b << 8 | (long)c << 4 | (long)d;
 }
 
@@ -162,9 +159,20 @@ static size_t check_escape(parser *ps, const unsigned char *p, long *cp)
         return 0;
     }
     switch (p[1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': return 2;
-    case 'u': break;
-    default: fail(ps, p, "invalid escape '\\%c' in string", p[1] >= 0x21 && p[1] < 0x7f ? p[1] : '?'); return 0;
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+        return 2;
+    case 'u':
+        break;
+    default:
+        fail(ps, p, "invalid escape '\\%c' in string", p[1] >= 0x21 && p[1] < 0x7f ? p[1] : '?');
+        return 0;
     }
     long u = ps->end - p >= 6 ? hex4(p + 2) : -1;
     if (u < 0) {
@@ -227,8 +235,9 @@ static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flag
                       space = _mm_set1_epi8(0x20);
         while (end - q >= 16) {
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-                                       _mm_cmplt_epi8(x, space));
+            __m128i hit =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                             _mm_cmplt_epi8(x, space));
             unsigned m = (unsigned)_mm_movemask_epi8(hit);
             if (m) {
                 q += __builtin_ctz(m);
@@ -257,23 +266,19 @@ static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flag
             return fail(ps, end, "unterminated string (opened at byte %zu)",
                         (size_t)(ps->p - ps->start));
         unsigned c = *q;
-        if (c == '"')
-            break;
+        if (c == '"') break;
         if (c == '\\') {
             long cp;
             size_t n = check_escape(ps, q, &cp);
-            if (!n)
-                return ps->rc;
-            if (cp >= 0x80)
-                ascii = 0;
+            if (!n) return ps->rc;
+            if (cp >= 0x80) ascii = 0;
             escapes = 1;
             q += n;
         } else if (c < 0x20) {
             return fail(ps, q, "control character 0x%02x in string (escape it)", c);
         } else if (c >= 0x80) {
             size_t n = utf8_seq(q, end);
-            if (!n)
-                return fail(ps, q, "invalid UTF-8 in string");
+            if (!n) return fail(ps, q, "invalid UTF-8 in string");
             ascii = 0;
             q += n;
         } else {
@@ -281,8 +286,7 @@ static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flag
         }
     }
     size_t span = (size_t)(q - body);
-    if (span > UINT32_MAX)
-        return fail(ps, ps->p, "string longer than 4 GiB");
+    if (span > UINT32_MAX) return fail(ps, ps->p, "string longer than 4 GiB");
     if (!ps->strings && !(ps->strings = rn_arena_alloc_uninit(ps->a, (size_t)(end - ps->start))))
         return oom(ps);
     char *o = ps->strings + ps->strings_used;
@@ -297,15 +301,29 @@ static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flag
             size_t run = (size_t)((bs ? bs : q) - r);
             memcpy(o + n, r, run);
             n += run;
-            if (!bs)
-                break;
+            if (!bs) break;
             r = bs;
             switch (r[1]) {
-            case 'b': o[n++] = '\b'; r += 2; break;
-            case 'f': o[n++] = '\f'; r += 2; break;
-            case 'n': o[n++] = '\n'; r += 2; break;
-            case 'r': o[n++] = '\r'; r += 2; break;
-            case 't': o[n++] = '\t'; r += 2; break;
+            case 'b':
+                o[n++] = '\b';
+                r += 2;
+                break;
+            case 'f':
+                o[n++] = '\f';
+                r += 2;
+                break;
+            case 'n':
+                o[n++] = '\n';
+                r += 2;
+                break;
+            case 'r':
+                o[n++] = '\r';
+                r += 2;
+                break;
+            case 't':
+                o[n++] = '\t';
+                r += 2;
+                break;
             case 'u': {
                 long cp = hex4(r + 2);
                 r += 6;
@@ -316,7 +334,10 @@ static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flag
                 n += put_utf8(o + n, cp);
                 break;
             }
-            default: o[n++] = (char)r[1]; r += 2; break; /* " \ / */
+            default:
+                o[n++] = (char)r[1];
+                r += 2;
+                break; /* " \ / */
             }
         }
     }
@@ -343,18 +364,15 @@ static int slow_strtod(const unsigned char *s, size_t n, double *out)
 {
     char small[64];
     char *buf = n < sizeof small ? small : malloc(n + 1);
-    if (!buf)
-        return RN_ENOMEM;
+    if (!buf) return RN_ENOMEM;
     memcpy(buf, s, n);
     buf[n] = '\0';
     pthread_once(&c_locale_once, c_locale_init);
     errno = 0;
     double d = c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
     int overflow = errno == ERANGE && (d > 1.0 || d < -1.0);
-    if (buf != small)
-        free(buf);
-    if (overflow)
-        return RN_ERANGE;
+    if (buf != small) free(buf);
+    if (overflow) return RN_ERANGE;
     *out = d;
     return RN_OK;
 }
@@ -410,14 +428,12 @@ static int parse_number(parser *ps, rn_jval *v)
         is_int = 0;
         p++;
         int eneg = 0;
-        if (p < end && (*p == '+' || *p == '-'))
-            eneg = *p++ == '-';
+        if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
         if (p >= end || *p < '0' || *p > '9')
             return fail(ps, p, "expected a digit in the exponent, found %s", describe(ps, p, what));
         int e = 0;
         for (; p < end && *p >= '0' && *p <= '9'; p++)
-            if (e < 100000)
-                e = e * 10 + (*p - '0');
+            if (e < 100000) e = e * 10 + (*p - '0');
         exp10 += eneg ? -e : e;
     }
     ps->p = p;
@@ -446,10 +462,8 @@ static int parse_number(parser *ps, rn_jval *v)
         return RN_OK;
     }
     int rc = slow_strtod(s, (size_t)(p - s), &v->u.d);
-    if (rc == RN_ERANGE)
-        return fail(ps, s, "number out of the range of a double");
-    if (rc)
-        return oom(ps);
+    if (rc == RN_ERANGE) return fail(ps, s, "number out of the range of a double");
+    if (rc) return oom(ps);
     return RN_OK;
 }
 
@@ -464,18 +478,17 @@ static inline void skip_ws(parser *ps)
 }
 
 /* A slot on the pending stack, or NULL (after failing) when it cannot grow. */
-static rn_jmember *push(parser *ps)
+static pending *push(parser *ps)
 {
     if (ps->sp == ps->cap) {
         size_t cap = ps->cap * 2;
-        rn_jmember *n = ps->stack == ps->small ? malloc(cap * sizeof *n)
-                                               : realloc(ps->stack, cap * sizeof *n);
+        pending *n =
+            ps->stack == ps->small ? malloc(cap * sizeof *n) : realloc(ps->stack, cap * sizeof *n);
         if (!n) {
             oom(ps);
             return NULL;
         }
-        if (ps->stack == ps->small)
-            memcpy(n, ps->small, sizeof ps->small);
+        if (ps->stack == ps->small) memcpy(n, ps->small, sizeof ps->small);
         ps->stack = n;
         ps->cap = cap;
     }
@@ -484,23 +497,23 @@ static rn_jmember *push(parser *ps)
 
 static int key_cmp(const void *x, const void *y)
 {
-    const rn_jmember *a = *(const rn_jmember *const *)x, *b = *(const rn_jmember *const *)y;
-    if (a->key_len != b->key_len)
-        return a->key_len < b->key_len ? -1 : 1;
+    const rn_jmember *a = &(*(const pending *const *)x)->m, *b = &(*(const pending *const *)y)->m;
+    if (a->key_len != b->key_len) return a->key_len < b->key_len ? -1 : 1;
     return memcmp(a->key, b->key, a->key_len);
 }
 
 /* The first member whose name an earlier one has too, or NULL. */
-static const rn_jmember *find_duplicate(parser *ps, const rn_jmember *m, size_t n)
+static const pending *find_duplicate(parser *ps, const pending *m, size_t n)
 {
     if (n <= 16) {
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; j < i; j++)
-                if (m[i].key_len == m[j].key_len && !memcmp(m[i].key, m[j].key, m[i].key_len))
+                if (m[i].m.key_len == m[j].m.key_len &&
+                    !memcmp(m[i].m.key, m[j].m.key, m[i].m.key_len))
                     return &m[i];
         return NULL;
     }
-    const rn_jmember **sorted = rn_arena_alloc_uninit(ps->a, n * sizeof *sorted);
+    const pending **sorted = rn_arena_alloc_uninit(ps->a, n * sizeof *sorted);
     if (!sorted) {
         oom(ps);
         return NULL;
@@ -539,12 +552,10 @@ static int parse_array(parser *ps, rn_jval *v)
     } else {
         for (;;) {
             rn_jval item;
-            if (parse_value(ps, &item))
-                return ps->rc;
-            rn_jmember *slot = push(ps);
-            if (!slot)
-                return ps->rc;
-            slot->val = item;
+            if (parse_value(ps, &item)) return ps->rc;
+            pending *slot = push(ps);
+            if (!slot) return ps->rc;
+            slot->m.val = item;
             skip_ws(ps);
             if (ps->p < ps->end && *ps->p == ',') {
                 ps->p++;
@@ -562,10 +573,9 @@ static int parse_array(parser *ps, rn_jval *v)
     size_t n = ps->sp - base;
     rn_jval *items = NULL;
     if (n) {
-        if (!(items = rn_arena_alloc_uninit(ps->a, n * sizeof *items)))
-            return oom(ps);
+        if (!(items = rn_arena_alloc_uninit(ps->a, n * sizeof *items))) return oom(ps);
         for (size_t i = 0; i < n; i++)
-            items[i] = ps->stack[base + i].val;
+            items[i] = ps->stack[base + i].m.val;
     }
     ps->sp = base;
     v->type = RN_JARRAY;
@@ -587,26 +597,25 @@ static int parse_object(parser *ps, rn_jval *v)
             if (ps->p >= ps->end || *ps->p != '"')
                 return fail(ps, ps->p, "expected a member name in quotes, found %s",
                             describe(ps, ps->p, what));
+            size_t key_pos = (size_t)(ps->p - ps->start);
             const char *key;
             uint32_t klen;
             uint8_t kflags;
-            if (parse_string(ps, &key, &klen, &kflags))
-                return ps->rc;
+            if (parse_string(ps, &key, &klen, &kflags)) return ps->rc;
             skip_ws(ps);
             if (ps->p >= ps->end || *ps->p != ':')
                 return fail(ps, ps->p, "expected ':' after a member name, found %s",
                             describe(ps, ps->p, what));
             ps->p++;
             rn_jval val;
-            if (parse_value(ps, &val))
-                return ps->rc;
-            rn_jmember *slot = push(ps);
-            if (!slot)
-                return ps->rc;
-            slot->key = key;
-            slot->key_len = klen;
-            slot->key_flags = kflags;
-            slot->val = val;
+            if (parse_value(ps, &val)) return ps->rc;
+            pending *slot = push(ps);
+            if (!slot) return ps->rc;
+            slot->m.key = key;
+            slot->m.key_len = klen;
+            slot->m.key_flags = kflags;
+            slot->m.val = val;
+            slot->key_pos = key_pos;
             skip_ws(ps);
             if (ps->p < ps->end && *ps->p == ',') {
                 ps->p++;
@@ -617,25 +626,24 @@ static int parse_object(parser *ps, rn_jval *v)
                 ps->p++;
                 break;
             }
-            return fail(ps, ps->p,
-                        "expected ',' or '}' in the object opened at byte %zu, found %s",
+            return fail(ps, ps->p, "expected ',' or '}' in the object opened at byte %zu, found %s",
                         (size_t)(open - ps->start), describe(ps, ps->p, what));
         }
     }
     size_t n = ps->sp - base;
     rn_jmember *members = NULL;
     if (n) {
-        const rn_jmember *dup = find_duplicate(ps, ps->stack + base, n);
-        if (ps->rc)
-            return ps->rc;
+        const pending *dup = find_duplicate(ps, ps->stack + base, n);
+        if (ps->rc) return ps->rc;
         if (dup) {
             char name[48];
-            printable(name, sizeof name, dup->key, dup->key_len);
-            return fail(ps, open, "duplicate member name \"%s\" in object", name);
+            printable(name, sizeof name, dup->m.key, dup->m.key_len);
+            return fail(ps, ps->start + dup->key_pos, "duplicate member name \"%s\" in object",
+                        name);
         }
-        if (!(members = rn_arena_alloc_uninit(ps->a, n * sizeof *members)))
-            return oom(ps);
-        memcpy(members, ps->stack + base, n * sizeof *members);
+        if (!(members = rn_arena_alloc_uninit(ps->a, n * sizeof *members))) return oom(ps);
+        for (size_t i = 0; i < n; i++)
+            members[i] = ps->stack[base + i].m;
     }
     ps->sp = base;
     v->type = RN_JOBJECT;
@@ -659,8 +667,7 @@ static int parse_value(parser *ps, rn_jval *v)
     v->reserved = 0;
     v->len = 0;
     v->u.i = 0;
-    if (ps->p >= ps->end)
-        return fail(ps, ps->p, "unexpected end of input (a value was expected)");
+    if (ps->p >= ps->end) return fail(ps, ps->p, "unexpected end of input (a value was expected)");
     switch (*ps->p) {
     case '"': {
         v->type = RN_JSTRING;
@@ -674,19 +681,24 @@ static int parse_value(parser *ps, rn_jval *v)
         ps->depth--;
         return rc;
     }
-    case 't': v->type = RN_JBOOL; v->u.b = 1; return parse_literal(ps, "true", 4);
-    case 'f': v->type = RN_JBOOL; return parse_literal(ps, "false", 5);
-    case 'n': v->type = RN_JNULL; return parse_literal(ps, "null", 4);
+    case 't':
+        v->type = RN_JBOOL;
+        v->u.b = 1;
+        return parse_literal(ps, "true", 4);
+    case 'f':
+        v->type = RN_JBOOL;
+        return parse_literal(ps, "false", 5);
+    case 'n':
+        v->type = RN_JNULL;
+        return parse_literal(ps, "null", 4);
     default:
-        if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
-            return parse_number(ps, v);
+        if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) return parse_number(ps, v);
         char what[16];
         return fail(ps, ps->p, "expected a value, found %s", describe(ps, ps->p, what));
     }
 }
 
-int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out,
-                  rn_jdoc_error *e)
+int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out, rn_jdoc_error *e)
 {
     *out = NULL;
     parser ps;
@@ -702,8 +714,7 @@ int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out,
     ps.sp = 0;
     ps.cap = sizeof ps.small / sizeof ps.small[0];
     rn_jval *root = rn_arena_alloc_uninit(a, sizeof *root);
-    if (!root)
-        return oom(&ps);
+    if (!root) return oom(&ps);
     if (parse_value(&ps, root) == RN_OK) {
         skip_ws(&ps);
         if (ps.p < ps.end) {
@@ -711,9 +722,7 @@ int rn_jdoc_parse(rn_arena *a, const void *buf, size_t len, const rn_jval **out,
             fail(&ps, ps.p, "unexpected %s after the JSON value", describe(&ps, ps.p, what));
         }
     }
-    if (ps.stack != ps.small)
-        free(ps.stack);
-    if (ps.rc == RN_OK)
-        *out = root;
+    if (ps.stack != ps.small) free(ps.stack);
+    if (ps.rc == RN_OK) *out = root;
     return ps.rc;
 }
