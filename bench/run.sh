@@ -9,8 +9,9 @@
 #           produces COUNT 1 KiB event envelopes (rdkbench --envelope: a fresh eventId each)
 #           with acks=1, <= WINDOW un-acked, to three topics with runnel.validation=none,
 #           envelope and schema (a JSON schema for order.created.v1 registered over HTTP
-#           first), proving after each validated run that a bad record is refused; then
-#           consumes the first acks=all topic from the beginning.
+#           first), proving after each validated run that a bad record is refused. The
+#           acks=all topic is consumed from the beginning before the validation runs, and
+#           every topic is deleted before the next validation run (see drop_topic).
 #   all     also, interleaved per repeat:
 #           nats   nats-server -js (file storage, R1): natsbench async publish (<=256
 #                  un-acked), then a push consumer (flow control, ack none)
@@ -259,6 +260,16 @@ register_schema() { # register_schema SUBJECT: POST $SCHEMA to the broker's regi
     log "registering the schema of $1 at http://$RUNNEL_HTTP failed: ${resp:-no answer}"
     return 1
 }
+# drop_topic TOPIC: deletes it, so that the next run writes into page cache the kernel just
+# freed. On this VM writing into memory that was not recently in use costs the broker 5-8x
+# the system time (0.3-0.4 us per 1 KiB write() becomes 2.7-3.5 us once ~500 MB more are
+# in the page cache; dd shows the same), which would make whichever run comes later look
+# slower. Every validation run therefore starts with its predecessor's data gone.
+drop_topic() {
+    timeout 30 "$RUNNEL" topics delete "$1" --brokers "$RUNNEL_ADDR" >/dev/null \
+        2>>"$OUT/logs/topics.err" || log "runnel topics delete $1 failed (see $OUT/logs/topics.err)"
+    sleep 1 # the broker unlinks the files after answering
+}
 # probe_reject RUN TOPIC WHAT rdkbench-option...: one message that must be refused (proves
 # the topic really validates, and what); a failed run if it is stored.
 probe_reject() {
@@ -291,6 +302,7 @@ bench_validation() { # bench_validation RUN: the same envelopes to none / envelo
         schema) probe_reject "$r" "bench-val-$mode" "an envelope whose data breaks the schema" \
             --envelope --size 2048 ;;
         esac
+        drop_topic "bench-val-$mode"
     done
 }
 bench_runnel() { # bench_runnel RUN
@@ -312,7 +324,6 @@ bench_runnel() { # bench_runnel RUN
         "1 partition, linger.ms=0, window=$NATS_WINDOW, write() (a)"
     local disk_bytes
     disk_bytes=$(du -sb "$RUNNEL_DIR/data" | cut -f1) # the four topics above
-    [ "$VALIDATION" = 1 ] && bench_validation "$r"
     line=$(run_client "runnel-consume-$r" "$RDK" consume --brokers "$RUNNEL_ADDR" \
         --topic bench-all --count "$COUNT" --size $SIZE --timeout "$CLIENT_TIMEOUT" $RDK_CONSUME_X)
     log "$line"
@@ -320,6 +331,10 @@ bench_runnel() { # bench_runnel RUN
         msgs_per_s MB_per_s first_msg_ms errors
     record runnel produce_acks_all "disk bytes/msg" disk_bytes_per_msg "$r" \
         "$((disk_bytes / (4 * COUNT)))"
+    if [ "$VALIDATION" = 1 ]; then
+        for t in bench-all bench-one bench-all-w bench-one-w; do drop_topic "$t"; done
+        bench_validation "$r"
+    fi
     stop_pid "$RUNNEL_PID" || rc=$?
     [ $rc -eq 0 ] || { log "runnel exited with status $rc on SIGTERM (want 0)"; failed "runnel $r: exit $rc on SIGTERM"; }
     if grep -qiE 'error|fatal|panic|assert' "$OUT/logs/runnel-$r.log"; then
