@@ -13,6 +13,7 @@
  * exponent are computed exactly (Clinger's fast path) instead of calling strtod.
  */
 #include "common/jdoc.h"
+#include "common/utf8.h"
 
 #include <errno.h>
 #if defined(__SSE2__)
@@ -196,30 +197,6 @@ static size_t check_escape(parser *ps, const unsigned char *p, long *cp)
     return 6;
 }
 
-static size_t put_utf8(char *o, long cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xc0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* Parses the string whose opening quote is at ps->p into the arena. Returns RN_OK with
  * *s, *len and *flags, leaving ps->p after the closing quote. */
 static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flags)
@@ -331,7 +308,7 @@ static int parse_string(parser *ps, const char **s, uint32_t *len, uint8_t *flag
                     cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(r + 2) - 0xdc00);
                     r += 6;
                 }
-                n += put_utf8(o + n, cp);
+                n += rn_utf8_put((uint32_t)cp, o + n);
                 break;
             }
             default:

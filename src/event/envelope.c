@@ -200,21 +200,8 @@ int rn_event_check_string(const json_t *v, const char *path, int required, rn_ev
 
 const char *rn_event_jval_type_name(const rn_jval *v)
 {
-    switch (v->type) {
-    case RN_JOBJECT:
-        return "object";
-    case RN_JARRAY:
-        return "array";
-    case RN_JSTRING:
-        return "string";
-    case RN_JINT:
-    case RN_JREAL:
-        return "number";
-    case RN_JBOOL:
-        return "boolean";
-    default:
-        return "null";
-    }
+    /* envelope messages say "number" for every JSON number */
+    return v->type == RN_JINT ? "number" : rn_jval_type_name(v);
 }
 
 /* 1 if s[0..len) holds a zero byte. Eight bytes at a time: the envelope's strings are

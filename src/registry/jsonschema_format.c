@@ -17,6 +17,7 @@
  * viramas. Rare code points the tables would reject may be accepted.
  * All checks are ASCII-strict where the RFCs are (no Unicode digits in dates, ports ...).
  */
+#include "common/utf8.h"
 #include "registry/jsonschema_int.h"
 
 #include <pthread.h>
@@ -69,30 +70,6 @@ static uint32_t utf8_cp(const unsigned char *s, size_t len, size_t *n)
     *n = 4;
     return ((c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) | ((uint32_t)(s[2] & 0x3F) << 6) |
            (s[3] & 0x3F);
-}
-
-static size_t utf8_put(uint32_t c, char *out)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xC0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (char)(0xE0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (c >> 18));
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
 }
 
 /* ------------------------------------------------------------------ dates and times */
@@ -302,7 +279,7 @@ static bool cp_is(int id, uint32_t cp)
     pthread_once(&rx_once, rx_init);
     if (!rx[id]) return false;
     char buf[4];
-    size_t n = utf8_put(cp, buf);
+    size_t n = rn_utf8_put(cp, buf);
     return rn_jsonschema_regex_search(rx[id], false, buf, n) == 1;
 }
 
