@@ -29,23 +29,23 @@ typedef struct rn_kreq rn_kreq;
 
 struct rn_kreq {
     rn_kafka *k;
-    rn_kconn *kc;         /* the connection's state (outlives the socket while we pend) */
-    uint8_t *frame;       /* from malloc() (net/), owned */
+    rn_kconn *kc;   /* the connection's state (outlives the socket while we pend) */
+    uint8_t *frame; /* from malloc() (net/), owned */
     size_t len;
     int16_t api_key;
     int16_t api_version;
     int32_t correlation_id;
-    rn_kstr client_id;    /* view into frame */
-    rn_reader body;       /* positioned at the request body */
-    rn_arena arena;       /* request-scoped allocations */
-    rn_buf resp;          /* 4-byte size, response header, then the body */
-    int64_t received_us;  /* monotonic, for latency metrics */
-    int done;             /* the response is complete (or none is due) */
-    int no_response;      /* acks=0 Produce: nothing is written back */
-    rn_kreq *next;        /* FIFO of the connection */
+    rn_kstr client_id;   /* view into frame */
+    rn_reader body;      /* positioned at the request body */
+    rn_arena arena;      /* request-scoped allocations */
+    rn_buf resp;         /* 4-byte size, response header, then the body */
+    int64_t received_us; /* monotonic, for latency metrics */
+    int done;            /* the response is complete (or none is due) */
+    int no_response;     /* acks=0 Produce: nothing is written back */
+    rn_kreq *next;       /* FIFO of the connection */
     /* Parking (long-poll): cancel is called if the connection goes away while parked. */
     void (*cancel)(rn_kreq *req);
-    void *park;           /* handler-private parked state (arena memory) */
+    void *park; /* handler-private parked state (arena memory) */
 };
 
 /* Creates the Kafka front end for broker b. Returns handlers for rn_listener_open via
@@ -73,10 +73,15 @@ void rn_kreq_reset_body(rn_kreq *req);
 /* The peer, for log lines. */
 const char *rn_kreq_peer(const rn_kreq *req);
 
-/* Fetch long-poll machinery (api_fetch.c): init with the loop; shutdown answers every
- * parked fetch now and closes the timer. */
-void rn_kafka_fetch_init(uv_loop_t *loop);
-void rn_kafka_fetch_shutdown(void);
+/* Fetch long-poll machinery (api_fetch.c): the parked fetches of one rn_kafka and their
+ * timer. new returns NULL on OOM. shutdown answers every parked fetch now, makes later
+ * fetches answer at once, and closes the timer (the memory goes with its close callback,
+ * so the loop must run once more); a second call does nothing. */
+typedef struct rn_fetch_waiters rn_fetch_waiters;
+rn_fetch_waiters *rn_kafka_fetch_new(uv_loop_t *loop);
+void rn_kafka_fetch_shutdown(rn_fetch_waiters *w);
+/* The rn_kafka's parked fetches (dispatch.c). */
+rn_fetch_waiters *rn_kafka_fetch_waiters(rn_kafka *k);
 /* Answers parked requests at once (graceful shutdown); new fetches no longer wait. */
 void rn_kafka_shutdown(rn_kafka *k);
 

@@ -13,6 +13,7 @@
 #include "common/diag.h"
 #include "common/timeutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct fetch_park {
@@ -23,25 +24,22 @@ typedef struct fetch_park {
     struct fetch_park *prev, *next;
 } fetch_park;
 
-/* Parked fetches of the whole broker, with one timer for the earliest deadline. */
-typedef struct fetch_waiters {
+/* The parked fetches of one rn_kafka, with one timer for the earliest deadline. Owned by
+ * the loop thread. */
+struct rn_fetch_waiters {
     fetch_park *head;
-    uv_timer_t timer;
-    int timer_ready;
+    uv_timer_t timer; /* timer.data is this struct; it is freed in the close callback */
     int shutting_down;
     uint64_t pass; /* wake-up pass counter */
-} fetch_waiters;
+};
 
-static fetch_waiters waiters; /* one broker per process: the loop thread owns it */
-
-static void park_unlink(fetch_park *fp)
+static void park_unlink(rn_fetch_waiters *w, fetch_park *fp)
 {
     if (fp->prev)
         fp->prev->next = fp->next;
     else
-        waiters.head = fp->next;
-    if (fp->next)
-        fp->next->prev = fp->prev;
+        w->head = fp->next;
+    if (fp->next) fp->next->prev = fp->prev;
     fp->prev = fp->next = NULL;
 }
 
@@ -59,8 +57,7 @@ static void park_unlink(fetch_park *fp)
 static void put_kstr(rn_buf *b, rn_kstr s)
 {
     rn_buf_put_i16(b, (int16_t)s.len);
-    if (s.len > 0)
-        rn_buf_append(b, s.p, (size_t)s.len);
+    if (s.len > 0) rn_buf_append(b, s.p, (size_t)s.len);
 }
 
 static void put_partition_head(rn_buf *b, int16_t v, int32_t index, int16_t error, int64_t hw,
@@ -70,11 +67,9 @@ static void put_partition_head(rn_buf *b, int16_t v, int32_t index, int16_t erro
     rn_buf_put_i16(b, error);
     rn_buf_put_i64(b, hw);
     rn_buf_put_i64(b, hw); /* last stable offset: no transactions */
-    if (v >= 5)
-        rn_buf_put_i64(b, ls);
-    rn_buf_put_i32(b, 0); /* aborted_transactions: empty */
-    if (v >= 11)
-        rn_buf_put_i32(b, -1); /* preferred_read_replica */
+    if (v >= 5) rn_buf_put_i64(b, ls);
+    rn_buf_put_i32(b, 0);               /* aborted_transactions: empty */
+    if (v >= 11) rn_buf_put_i32(b, -1); /* preferred_read_replica */
 }
 
 /* Builds the response into req->resp if there is enough data or final is set. Returns 1 if
@@ -104,8 +99,8 @@ static int fetch_try(rn_kreq *req, const rn_kmsg_fetch_request *rq, int final)
         for (int j = 0; j < np; j++) {
             const rn_kmsg_fetch_request_fetch_partition *fp = &ft->partitions.items[j];
             if (!t || fp->partition < 0 || fp->partition >= t->npartitions) {
-                put_partition_head(out, v, fp->partition, RN_KERR_UNKNOWN_TOPIC_OR_PARTITION,
-                                   -1, -1);
+                put_partition_head(out, v, fp->partition, RN_KERR_UNKNOWN_TOPIC_OR_PARTITION, -1,
+                                   -1);
                 rn_buf_put_i32(out, 0); /* empty records, never null (franz-go#1187) */
                 continue;
             }
@@ -121,12 +116,9 @@ static int fetch_try(rn_kreq *req, const rn_kmsg_fetch_request *rq, int final)
             size_t len_at = out->len;
             rn_buf_put_i32(out, 0); /* records length, patched below */
             int64_t budget = fp->partition_max_bytes;
-            if (budget > max_bytes - (int64_t)total)
-                budget = max_bytes - (int64_t)total;
-            if (fp->fetch_offset == hw || (total > 0 && budget <= 0))
-                continue;
-            if (budget < 1)
-                budget = 1;
+            if (budget > max_bytes - (int64_t)total) budget = max_bytes - (int64_t)total;
+            if (fp->fetch_offset == hw || (total > 0 && budget <= 0)) continue;
+            if (budget < 1) budget = 1;
             rn_err err;
             size_t before = out->len;
             int rc = rn_partition_read(part, fp->fetch_offset, (size_t)budget, out, &err);
@@ -147,8 +139,7 @@ static int fetch_try(rn_kreq *req, const rn_kmsg_fetch_request *rq, int final)
                 rn_buf_put_i32(out, 0);
                 continue;
             }
-            if (rn_buf_ok(out))
-                rn_be32_store(out->p + len_at, (uint32_t)got);
+            if (rn_buf_ok(out)) rn_be32_store(out->p + len_at, (uint32_t)got);
             total += got;
         }
     }
@@ -163,20 +154,18 @@ static int fetch_try(rn_kreq *req, const rn_kmsg_fetch_request *rq, int final)
 
 static void timer_cb(uv_timer_t *h);
 
-static void rearm_timer(void)
+static void rearm_timer(rn_fetch_waiters *w)
 {
-    if (!waiters.timer_ready)
-        return;
+    if (w->shutting_down) return;
     int64_t min = INT64_MAX;
-    for (fetch_park *fp = waiters.head; fp; fp = fp->next)
-        if (fp->deadline_ms < min)
-            min = fp->deadline_ms;
+    for (fetch_park *fp = w->head; fp; fp = fp->next)
+        if (fp->deadline_ms < min) min = fp->deadline_ms;
     if (min == INT64_MAX) {
-        uv_timer_stop(&waiters.timer);
+        uv_timer_stop(&w->timer);
         return;
     }
     int64_t now = rn_mono_ms();
-    uv_timer_start(&waiters.timer, timer_cb, (uint64_t)(min > now ? min - now : 0), 0);
+    uv_timer_start(&w->timer, timer_cb, (uint64_t)(min > now ? min - now : 0), 0);
 }
 
 /* Answering a request may close its connection, which cancels (and frees) other parked
@@ -184,10 +173,10 @@ static void rearm_timer(void)
  * pass has already seen. */
 static void timer_cb(uv_timer_t *h)
 {
-    (void)h;
+    rn_fetch_waiters *w = h->data;
     int64_t now = rn_mono_ms();
-    uint64_t pass = ++waiters.pass;
-    fetch_park *fp = waiters.head;
+    uint64_t pass = ++w->pass;
+    fetch_park *fp = w->head;
     while (fp) {
         if (fp->visited == pass || fp->deadline_ms > now) {
             fp->visited = pass;
@@ -195,67 +184,69 @@ static void timer_cb(uv_timer_t *h)
             continue;
         }
         fp->visited = pass;
-        park_unlink(fp);
+        park_unlink(w, fp);
         fp->req->cancel = NULL;
         fetch_try(fp->req, &fp->rq, 1);
-        fp = waiters.head;
+        fp = w->head;
     }
-    rearm_timer();
+    rearm_timer(w);
 }
 
 static void cancel_cb(rn_kreq *req)
 {
     fetch_park *fp = req->park;
-    park_unlink(fp);
+    rn_fetch_waiters *w = rn_kafka_fetch_waiters(req->k);
+    park_unlink(w, fp);
     rn_kreq_respond(req); /* dropped: the connection is gone */
-    rearm_timer();
+    rearm_timer(w);
 }
 
-void rn_kafka_fetch_init(uv_loop_t *loop)
+rn_fetch_waiters *rn_kafka_fetch_new(uv_loop_t *loop)
 {
-    if (waiters.timer_ready)
-        return;
-    uv_timer_init(loop, &waiters.timer);
-    uv_unref((uv_handle_t *)&waiters.timer);
-    waiters.timer_ready = 1;
-    waiters.shutting_down = 0;
+    rn_fetch_waiters *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    uv_timer_init(loop, &w->timer);
+    uv_unref((uv_handle_t *)&w->timer);
+    w->timer.data = w;
+    return w;
 }
 
-void rn_kafka_fetch_shutdown(void)
+static void timer_closed(uv_handle_t *h)
 {
-    waiters.shutting_down = 1;
-    while (waiters.head) {
-        fetch_park *fp = waiters.head;
-        park_unlink(fp);
+    free(h->data);
+}
+
+void rn_kafka_fetch_shutdown(rn_fetch_waiters *w)
+{
+    if (!w || w->shutting_down) return;
+    w->shutting_down = 1;
+    while (w->head) {
+        fetch_park *fp = w->head;
+        park_unlink(w, fp);
         fp->req->cancel = NULL;
         fetch_try(fp->req, &fp->rq, 1);
     }
-    if (waiters.timer_ready) {
-        uv_timer_stop(&waiters.timer);
-        uv_close((uv_handle_t *)&waiters.timer, NULL);
-        waiters.timer_ready = 0;
-    }
+    uv_timer_stop(&w->timer);
+    uv_close((uv_handle_t *)&w->timer, timer_closed);
 }
 
 static int park_watches(const fetch_park *fp, const rn_topic *t, int32_t partition)
 {
     for (int i = 0; i < fp->rq.topics.n; i++) {
         const rn_kmsg_fetch_request_fetch_topic *ft = &fp->rq.topics.items[i];
-        if (!rn_kstr_eq(ft->topic, t->name))
-            continue;
+        if (!rn_kstr_eq(ft->topic, t->name)) continue;
         for (int j = 0; j < ft->partitions.n; j++)
-            if (ft->partitions.items[j].partition == partition)
-                return 1;
+            if (ft->partitions.items[j].partition == partition) return 1;
     }
     return 0;
 }
 
 void rn_kafka_notify_append(rn_kafka *k, rn_topic *t, int32_t partition)
 {
-    (void)k;
-    uint64_t pass = ++waiters.pass;
+    rn_fetch_waiters *w = rn_kafka_fetch_waiters(k);
+    uint64_t pass = ++w->pass;
     int changed = 0;
-    fetch_park *fp = waiters.head;
+    fetch_park *fp = w->head;
     while (fp) {
         if (fp->visited == pass || !park_watches(fp, t, partition)) {
             fp->visited = pass;
@@ -264,22 +255,20 @@ void rn_kafka_notify_append(rn_kafka *k, rn_topic *t, int32_t partition)
         }
         fp->visited = pass;
         fp->req->cancel = NULL;
-        park_unlink(fp);
+        park_unlink(w, fp);
         if (fetch_try(fp->req, &fp->rq, 0)) {
             changed = 1;
-            fp = waiters.head; /* see timer_cb: restart */
+            fp = w->head; /* see timer_cb: restart */
             continue;
         }
         /* Still short of min_bytes: back at the head, already visited. */
-        fp->next = waiters.head;
-        if (waiters.head)
-            waiters.head->prev = fp;
-        waiters.head = fp;
+        fp->next = w->head;
+        if (w->head) w->head->prev = fp;
+        w->head = fp;
         fp->req->cancel = cancel_cb;
         fp = fp->next;
     }
-    if (changed)
-        rearm_timer();
+    if (changed) rearm_timer(w);
 }
 
 void rn_kafka_handle_fetch(rn_kreq *req)
@@ -290,15 +279,14 @@ void rn_kafka_handle_fetch(rn_kreq *req)
         rn_kreq_fail(req, "%s", err.msg);
         return;
     }
-    if (fetch_try(req, &fp->rq, waiters.shutting_down))
-        return;
+    rn_fetch_waiters *w = rn_kafka_fetch_waiters(req->k);
+    if (fetch_try(req, &fp->rq, w->shutting_down)) return;
     fp->req = req;
     fp->deadline_ms = rn_mono_ms() + fp->rq.max_wait_ms;
     req->park = fp;
     req->cancel = cancel_cb;
-    fp->next = waiters.head;
-    if (waiters.head)
-        waiters.head->prev = fp;
-    waiters.head = fp;
-    rearm_timer();
+    fp->next = w->head;
+    if (w->head) w->head->prev = fp;
+    w->head = fp;
+    rearm_timer(w);
 }

@@ -22,7 +22,8 @@
 
 struct rn_kafka {
     rn_broker *b;
-    int pending; /* over all connections */
+    rn_fetch_waiters *fetch; /* parked long-poll fetches (api_fetch.c) */
+    int pending;             /* over all connections */
     rn_kconn *conns;
 };
 
@@ -73,8 +74,7 @@ const rn_kafka_api_entry *rn_kafka_api_table(int *n)
 static const rn_kafka_api_entry *api_lookup(int16_t key)
 {
     for (size_t i = 0; i < sizeof api_table / sizeof api_table[0]; i++)
-        if (api_table[i].key == key)
-            return &api_table[i];
+        if (api_table[i].key == key) return &api_table[i];
     return NULL;
 }
 
@@ -124,28 +124,35 @@ static void on_append(void *arg, rn_topic *t, int32_t partition)
 int rn_kafka_new(rn_broker *b, rn_kafka **out, rn_err *err)
 {
     rn_kafka *k = calloc(1, sizeof *k);
-    if (!k)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!k) return rn_err_set(err, RN_ENOMEM, "out of memory");
     k->b = b;
+    if (!(k->fetch = rn_kafka_fetch_new(b->loop))) {
+        free(k);
+        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    }
     b->on_append = on_append;
     b->on_append_arg = k;
-    rn_kafka_fetch_init(b->loop);
     *out = k;
     return RN_OK;
 }
 
+rn_fetch_waiters *rn_kafka_fetch_waiters(rn_kafka *k)
+{
+    return k->fetch;
+}
+
 void rn_kafka_shutdown(rn_kafka *k)
 {
-    rn_kafka_fetch_shutdown();
+    rn_kafka_fetch_shutdown(k->fetch);
     /* Parked JoinGroup/SyncGroup are answered (NOT_COORDINATOR) so the drain can finish. */
     rn_group_coord_shutdown(k->b->groups);
 }
 
 void rn_kafka_free(rn_kafka *k)
 {
-    if (!k)
-        return;
+    if (!k) return;
     k->b->on_append = NULL;
+    rn_kafka_fetch_shutdown(k->fetch); /* if rn_kafka_shutdown was not called */
     free(k);
 }
 
@@ -174,21 +181,18 @@ static void req_free(rn_kreq *req)
 
 static void kconn_maybe_free(rn_kconn *kc)
 {
-    if (!kc->conn && kc->npending == 0)
-        free(kc);
+    if (!kc->conn && kc->npending == 0) free(kc);
 }
 
 /* Writes (or drops) finished responses at the head of the FIFO. */
 static void flush_done(rn_kconn *kc)
 {
-    if (kc->flushing)
-        return;
+    if (kc->flushing) return;
     kc->flushing = 1;
     while (kc->head && kc->head->done) {
         rn_kreq *req = kc->head;
         kc->head = req->next;
-        if (!kc->head)
-            kc->tail = NULL;
+        if (!kc->head) kc->tail = NULL;
         kc->npending--;
         kc->k->pending--;
         if (kc->conn && !req->no_response) {
@@ -281,13 +285,11 @@ static void *on_open(rn_conn *c, void *ud)
 {
     rn_kafka *k = ud;
     rn_kconn *kc = calloc(1, sizeof *kc);
-    if (!kc)
-        return NULL;
+    if (!kc) return NULL;
     kc->k = k;
     kc->conn = c;
     kc->next = k->conns;
-    if (k->conns)
-        k->conns->prev = kc;
+    if (k->conns) k->conns->prev = kc;
     k->conns = kc;
     return kc;
 }
@@ -301,8 +303,7 @@ static void on_close(rn_conn *c, void *ud)
         kc->prev->next = kc->next;
     else
         k->conns = kc->next;
-    if (kc->next)
-        kc->next->prev = kc->prev;
+    if (kc->next) kc->next->prev = kc->prev;
     kc->conn = NULL;
     /* Parked requests are answered into the void; syncing ones finish when the flusher
      * calls back. While walking the FIFO, hold off flush_done (it frees finished
@@ -316,8 +317,7 @@ static void on_close(rn_conn *c, void *ud)
             cancel(r);
         }
     kc->flushing = outer;
-    if (!outer)
-        flush_done(kc);
+    if (!outer) flush_done(kc);
 }
 
 static void on_frame(rn_conn *c, void *ud, uint8_t *frame, size_t len)
@@ -364,8 +364,7 @@ static void on_frame(rn_conn *c, void *ud, uint8_t *frame, size_t len)
             api_versions_unsupported(req);
             return;
         }
-        rn_kreq_fail(req, "unsupported API key %d or version %d", req->api_key,
-                     req->api_version);
+        rn_kreq_fail(req, "unsupported API key %d or version %d", req->api_key, req->api_version);
         return;
     }
     if (rn_kmsg_request_header_version(req->api_key, req->api_version) >= 2) {
