@@ -59,7 +59,7 @@ def http(b, method, path, body=None):
         return e.code, json.loads(e.read() or b'null')
 
 
-def produce_each(bootstrap, topic, values):
+def produce_each(bootstrap, topic, values, headers=None):
     """Produces each value in its own batch (flush after each); returns [(err, offset)]."""
     out = []
     p = ck.producer(bootstrap, **{'linger.ms': 0})
@@ -69,7 +69,7 @@ def produce_each(bootstrap, topic, values):
         def dr(err, msg, res=res):
             res['err'] = err
             res['offset'] = msg.offset()
-        p.produce(topic, value=v, partition=0, on_delivery=dr)
+        p.produce(topic, value=v, partition=0, headers=headers, on_delivery=dr)
         p.flush(20)
         out.append((res.get('err'), res.get('offset')))
     return out
@@ -135,6 +135,20 @@ def body(t):
                 if 'runnel.validation.rejected' in ln and 'order.create.v1' in ln]
         assert line, 'no per-eventType counter for order.create.v1:\n' + cp.stdout
     t.case('runnel topics describe shows the rejection counters', counters_shown)
+
+    def quarantine_keeps_every_header():
+        many = [('h%02d' % i, ('value %d' % i).encode()) for i in range(40)]
+        (err, _), = produce_each(bs, 'orders', [envelope('order.create.v1')], headers=many)
+        assert err is not None and err.code() == KafkaError.INVALID_RECORD, 'got %s' % err
+        recs = ck.consume_all(bs, 'orders.rejected', 1, expect=len(bad) + 1, timeout=30)
+        assert len(recs) == len(bad) + 1, 'expected %d quarantined, got %d' % (
+            len(bad) + 1, len(recs))
+        got = recs[-1]['headers']
+        assert got[:40] == many, 'original headers not kept in order: %r' % got[:42]
+        assert [k for k, _ in got[40:]] == ['runnel.rejected.reason', 'runnel.rejected.topic',
+                                            'runnel.rejected.partition'], got[40:]
+    t.case('quarantine keeps all 40 headers of a refused record, then adds its own',
+           quarantine_keeps_every_header)
 
     ck.create_topic(bs, 'dedup', 1, config={'runnel.validation': 'envelope',
                                             'runnel.dedup.window.ms': '600000'})

@@ -46,8 +46,7 @@ static void sync_done(void *arg, int status)
         w->pr->error_message = rn_kstr_c("fsync failed: the batch was not made durable");
         w->pr->base_offset = -1;
     }
-    if (--w->ctx->waiting == 0)
-        finish(w->ctx);
+    if (--w->ctx->waiting == 0) finish(w->ctx);
 }
 
 static void set_error(rn_kmsg_produce_response_partition_produce_response *pr, int16_t code,
@@ -69,8 +68,7 @@ static void quarantine(rn_kreq *req, rn_topic *t, int32_t partition, const uint8
         return;
     }
     rn_record_iter it;
-    if (rn_record_iter_init(&it, batch, len, RN_BATCH_DEFAULT_MAX_DECOMPRESSED, &err))
-        return;
+    if (rn_record_iter_init(&it, batch, len, RN_BATCH_DEFAULT_MAX_DECOMPRESSED, &err)) return;
     rn_batch_builder bb;
     rn_batch_builder_init(&bb, RN_CODEC_NONE, rn_now_ms());
     char part_s[16];
@@ -79,11 +77,17 @@ static void quarantine(rn_kreq *req, rn_topic *t, int32_t partition, const uint8
     int32_t i = 0;
     while (rn_record_iter_next(&it, &r, &err) == 1) {
         if (i < gv->nrecords && gv->reasons[i]) {
-            rn_record_header hs[32];
+            /* every original header is kept, then the three of the quarantine */
+            int32_t cap = (r.header_count > 0 ? r.header_count : 0) + 3;
+            rn_record_header *hs = rn_arena_alloc(&req->arena, (size_t)cap * sizeof *hs);
+            if (!hs) {
+                RN_WARN("kafka: out of memory quarantining records of %s", t->name);
+                break;
+            }
             int32_t nh = 0;
             rn_reader hr;
             rn_reader_init(&hr, r.headers, r.headers_len);
-            while (nh < 29 && rn_record_next_header(&hr, &hs[nh]) == 1)
+            while (nh < cap - 3 && rn_record_next_header(&hr, &hs[nh]) == 1)
                 nh++;
             const char *reason = gv->reasons[i];
             hs[nh++] = (rn_record_header){(const uint8_t *)"runnel.rejected.reason", 22,
@@ -92,8 +96,7 @@ static void quarantine(rn_kreq *req, rn_topic *t, int32_t partition, const uint8
                                           (const uint8_t *)t->name, (int32_t)strlen(t->name)};
             hs[nh++] = (rn_record_header){(const uint8_t *)"runnel.rejected.partition", 25,
                                           (const uint8_t *)part_s, (int32_t)strlen(part_s)};
-            rn_batch_builder_add(&bb, r.timestamp, r.key, r.key_len, r.value, r.value_len, hs,
-                                 nh);
+            rn_batch_builder_add(&bb, r.timestamp, r.key, r.key_len, r.value, r.value_len, hs, nh);
         }
         i++;
     }
@@ -117,8 +120,7 @@ static void set_error(rn_kmsg_produce_response_partition_produce_response *pr, i
 {
     pr->error_code = code;
     pr->base_offset = -1;
-    if (msg && *msg)
-        pr->error_message = rn_kstr_c(rn_arena_strndup(a, msg, strlen(msg)));
+    if (msg && *msg) pr->error_message = rn_kstr_c(rn_arena_strndup(a, msg, strlen(msg)));
 }
 
 /* Validates and appends one partition's records; fills pr. Returns the partition written
@@ -164,18 +166,16 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
     scratch.len = 0;
     int rc = rn_batch_validate_ex(records.p, len, 1, RN_BATCH_DEFAULT_MAX_DECOMPRESSED, &scratch,
                                   &h, &err);
-    if (scratch.cap > (8u << 20))
-        rn_buf_fini(&scratch);
+    if (scratch.cap > (8u << 20)) rn_buf_fini(&scratch);
     if (rc) {
-        set_error(pr, rc == RN_EINVAL ? RN_KERR_INVALID_RECORD : RN_KERR_CORRUPT_MESSAGE,
-                  err.msg, a);
+        set_error(pr, rc == RN_EINVAL ? RN_KERR_INVALID_RECORD : RN_KERR_CORRUPT_MESSAGE, err.msg,
+                  a);
         RN_DEBUG("kafka: produce to %s-%d from %s rejected: %s", t->name, (int)index,
                  rn_kreq_peer(req), err.msg);
         return NULL;
     }
     if ((h.attributes & RN_BATCH_ATTR_CODEC_MASK) == RN_CODEC_ZSTD && req->api_version < 7) {
-        set_error(pr, RN_KERR_UNSUPPORTED_COMPRESSION_TYPE, "zstd requires Produce v7 or later",
-                  a);
+        set_error(pr, RN_KERR_UNSUPPORTED_COMPRESSION_TYPE, "zstd requires Produce v7 or later", a);
         return NULL;
     }
     if (h.attributes & RN_BATCH_ATTR_TRANSACTIONAL) {
@@ -211,8 +211,7 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
     rn_buf rewritten = {0};
     if (governed) {
         rn_broker *b = rn_kreq_broker(req);
-        rc = rn_govern_check(b->govern, t->name, &t->settings, t->dedup, batch, len, a, &gv,
-                             &err);
+        rc = rn_govern_check(b->govern, t->name, &t->settings, t->dedup, batch, len, a, &gv, &err);
         if (rc) {
             set_error(pr, RN_KERR_CORRUPT_MESSAGE, err.msg, a);
             return NULL;
@@ -228,8 +227,7 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
                 pr->record_errors.items[e].batch_index_error_message =
                     rn_kstr_c(gv.errors[e].message);
             }
-            if (t->settings.quarantine)
-                quarantine(req, t, index, batch, len, &gv);
+            if (t->settings.quarantine) quarantine(req, t, index, batch, len, &gv);
             RN_DEBUG("kafka: produce to %s-%d from %s rejected: %s", t->name, (int)index,
                      rn_kreq_peer(req), gv.message);
             return NULL;
@@ -277,9 +275,8 @@ static rn_partition *produce_one(rn_kreq *req, rn_topic *t, int32_t index, rn_kb
     }
     pr->base_offset = base;
     pr->log_start_offset = rn_partition_log_start(part);
-    if (h.producer_id >= 0 &&
-        rn_pidmap_record(pm, h.producer_id, h.producer_epoch, h.base_sequence,
-                         h.last_offset_delta, base))
+    if (h.producer_id >= 0 && rn_pidmap_record(pm, h.producer_id, h.producer_epoch, h.base_sequence,
+                                               h.last_offset_delta, base))
         RN_WARN("kafka: out of memory tracking producer %lld", (long long)h.producer_id);
     return part;
 }
@@ -324,8 +321,8 @@ void rn_kafka_handle_produce(rn_kreq *req)
         tr->partition_responses.n = np;
         tr->partition_responses.items = rn_arena_alloc(
             &req->arena, (size_t)(np ? np : 1) * sizeof *tr->partition_responses.items);
-        rn_topic *t = td->name.len > 0 ? rn_broker_topic(b, td->name.p, (size_t)td->name.len)
-                                       : NULL;
+        rn_topic *t =
+            td->name.len > 0 ? rn_broker_topic(b, td->name.p, (size_t)td->name.len) : NULL;
         for (int j = 0; j < np; j++) {
             rn_kmsg_produce_request_partition_produce_data *pd = &td->partition_data.items[j];
             rn_kmsg_produce_response_partition_produce_response *pr =
@@ -343,8 +340,7 @@ void rn_kafka_handle_produce(rn_kreq *req)
                 failures++;
                 continue;
             }
-            if (b->on_append)
-                b->on_append(b->on_append_arg, t, pd->index);
+            if (b->on_append) b->on_append(b->on_append_arg, t, pd->index);
             waits[nwritten].ctx = ctx;
             waits[nwritten].pr = pr;
             written[nwritten++] = part;
@@ -370,6 +366,5 @@ void rn_kafka_handle_produce(rn_kreq *req)
             ctx->waiting--;
         }
     }
-    if (--ctx->waiting == 0)
-        finish(ctx);
+    if (--ctx->waiting == 0) finish(ctx);
 }
