@@ -219,7 +219,8 @@ static json_t *json_flag(const char *cmd, const char *flag, const char *arg)
         text = owned;
     }
     json_error_t jerr;
-    json_t *j = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    json_t *j =
+        json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     free(owned);
     if (!j)
         rn_cli_usage_error(cmd, "%s is not valid JSON: %s (column %d)", flag, jerr.text,

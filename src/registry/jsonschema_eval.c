@@ -366,6 +366,8 @@ static inline const rn_jval *find_member(const rn_jval *o, const char *key, size
 
 /* JSON Schema equality: numbers by value (1 == 1.0), objects regardless of member order,
  * arrays in order, strings byte for byte. */
+static bool jeq_objects(const rn_jval *a, const rn_jval *b);
+
 static bool jeq(const rn_jval *a, const rn_jval *b)
 {
     if (a == b) return true;
@@ -390,17 +392,58 @@ static bool jeq(const rn_jval *a, const rn_jval *b)
         for (uint32_t i = 0; i < a->len; i++)
             if (!jeq(&a->u.items[i], &b->u.items[i])) return false;
         return true;
-    default: {
-        if (a->len != b->len) return false;
-        uint32_t hint = 0;
-        for (uint32_t i = 0; i < a->len; i++) {
-            const rn_jmember *m = &a->u.members[i];
-            const rn_jval *w = find_member(b, m->key, m->key_len, &hint);
-            if (!w || !jeq(&m->val, w)) return false;
+    default:
+        return jeq_objects(a, b);
+    }
+}
+
+static int member_name_cmp(const void *x, const void *y)
+{
+    const rn_jmember *a = *(const rn_jmember *const *)x, *b = *(const rn_jmember *const *)y;
+    if (a->key_len != b->key_len) return a->key_len < b->key_len ? -1 : 1;
+    return memcmp(a->key, b->key, a->key_len);
+}
+
+/* jeq for two objects. Members in the same order (the usual case) are compared in one
+ * pass. Otherwise a few remaining members are looked up one by one; many are sorted by
+ * name on both sides and merged, so that two large objects with their members in another
+ * order cost O(n log n), not O(n^2) (a producer could otherwise stall the broker with
+ * uniqueItems over big objects). The sort's scratch comes from malloc; if that fails, the
+ * one-by-one lookup still gives the right answer, only slower. */
+static bool jeq_objects(const rn_jval *a, const rn_jval *b)
+{
+    if (a->len != b->len) return false;
+    const rn_jmember *ma = a->u.members, *mb = b->u.members;
+    uint32_t n = a->len, i = 0;
+    for (; i < n; i++) {
+        if (ma[i].key_len != mb[i].key_len || !rn_js_bytes_eq(ma[i].key, mb[i].key, ma[i].key_len))
+            break;
+        if (!jeq(&ma[i].val, &mb[i].val)) return false;
+    }
+    if (i == n) return true;
+    uint32_t rest = n - i;
+    const rn_jmember **pa = rest > 16 ? malloc(2 * (size_t)rest * sizeof *pa) : NULL;
+    if (!pa) {
+        /* names are unique, so a name of a[i..] cannot be one of b[0..i) */
+        uint32_t hint = i;
+        for (; i < n; i++) {
+            const rn_jval *w = find_member(b, ma[i].key, ma[i].key_len, &hint);
+            if (!w || !jeq(&ma[i].val, w)) return false;
         }
         return true;
     }
+    const rn_jmember **pb = pa + rest;
+    for (uint32_t k = 0; k < rest; k++) {
+        pa[k] = &ma[i + k];
+        pb[k] = &mb[i + k];
     }
+    qsort(pa, rest, sizeof *pa, member_name_cmp);
+    qsort(pb, rest, sizeof *pb, member_name_cmp);
+    bool eq = true;
+    for (uint32_t k = 0; k < rest && eq; k++)
+        eq = !member_name_cmp(&pa[k], &pb[k]) && jeq(&pa[k]->val, &pb[k]->val);
+    free(pa);
+    return eq;
 }
 
 static uint64_t mix64(uint64_t x)

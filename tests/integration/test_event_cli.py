@@ -128,6 +128,20 @@ def correlation_chain():
         raise AssertionError('metadata %r' % ev['metadata'])
 
 
+def nul_in_data_is_carried():
+    """U+0000 inside data is allowed (the broker accepts it): --data and --caused-by take it."""
+    first = new(['order.placed.v1', '--subject', 'o', '--data', '{"note": "a\\u0000b"}'])
+    if first['data'] != {'note': 'a\x00b'}:
+        raise AssertionError('data %r' % first['data'])
+    second = new(['order.shipped.v1', '--subject', 'o', '--data', '{}',
+                  '--caused-by', json.dumps(first)])
+    if second['metadata'].get('causationId') != first['eventId']:
+        raise AssertionError('metadata %r' % second['metadata'])
+    out, _ = validate([json.dumps(first), json.dumps(second)])
+    if out != ['ok ' + first['eventId'], 'ok ' + second['eventId']]:
+        raise AssertionError('validate said %r' % out)
+
+
 def new_then_validate():
     envs = [new(['order.created.v1', '--subject', 'o-%d' % i, '--data', '{"i": %d}' % i,
                  '--uuid', 'v7' if i % 2 else 'v4']) for i in range(6)]
@@ -297,6 +311,7 @@ def body(t):
     t.case('event new --data from @FILE and stdin', new_data_from_file_and_stdin)
     t.case('event new --caused-by carries correlation and causation', correlation_chain)
     t.case('event new output passes event validate', new_then_validate)
+    t.case('event new and validate carry U+0000 inside data', nul_in_data_is_carried)
     t.case('event new of an invalid envelope exits 1 with the error', new_invalid_exits_1)
     t.case('event usage errors exit 2', usage_errors_exit_2)
     t.case('event validate verdicts and messages per line', validate_verdicts)

@@ -578,6 +578,38 @@ Test(jsonschema, unique_items_on_long_arrays)
     rn_jsonschema_free(s);
 }
 
+/* Two big objects with their members in opposite orders (the sorted comparison), and with
+ * a shared prefix in the same order before the orders differ. */
+static char *big_object_pair(int n, int differ_at)
+{
+    size_t cap = (size_t)n * 64 + 64;
+    char *t = malloc(cap);
+    cr_assert(t);
+    size_t o = (size_t)sprintf(t, "[{");
+    for (int i = 0; i < n; i++)
+        o += (size_t)sprintf(t + o, "%s\"k%d\": %d", i ? ", " : "", i, i);
+    o += (size_t)sprintf(t + o, "}, {");
+    for (int i = 0; i < 3; i++) /* the same first three members, in the same order */
+        o += (size_t)sprintf(t + o, "\"k%d\": %d, ", i, i);
+    for (int i = n - 1; i >= 3; i--)
+        o += (size_t)sprintf(t + o, "\"k%d\": %d%s", i, i == differ_at ? -1 : i, i > 3 ? ", " : "");
+    sprintf(t + o, "}]");
+    return t;
+}
+
+Test(jsonschema, large_objects_in_another_member_order)
+{
+    rn_jsonschema *s = compile("{\"uniqueItems\": true}");
+    for (int n = 10; n <= 5000; n *= 10) {
+        char *same = big_object_pair(n, -1), *other = big_object_pair(n, n / 2);
+        cr_expect_eq(check_doc(s, same), RN_EINVAL, "n=%d: equal objects are not unique", n);
+        cr_expect_eq(check_doc(s, other), RN_OK, "n=%d: one member differs", n);
+        free(same);
+        free(other);
+    }
+    rn_jsonschema_free(s);
+}
+
 Test(jsonschema, large_property_tables)
 {
     char *sch = malloc(128 * 1024);
