@@ -75,11 +75,13 @@ const char *rn_kreq_peer(const rn_kreq *req);
 
 /* Fetch long-poll machinery (api_fetch.c): the parked fetches of one rn_kafka and their
  * timer. new returns NULL on OOM. shutdown answers every parked fetch now, makes later
- * fetches answer at once, and closes the timer (the memory goes with its close callback,
- * so the loop must run once more); a second call does nothing. */
+ * fetches answer at once, and closes the timer; a second call does nothing. free shuts
+ * down if that was not done, and frees now if the loop has already closed the timer, else
+ * when it does. */
 typedef struct rn_fetch_waiters rn_fetch_waiters;
 rn_fetch_waiters *rn_kafka_fetch_new(uv_loop_t *loop);
 void rn_kafka_fetch_shutdown(rn_fetch_waiters *w);
+void rn_kafka_fetch_free(rn_fetch_waiters *w);
 /* The rn_kafka's parked fetches (dispatch.c). */
 rn_fetch_waiters *rn_kafka_fetch_waiters(rn_kafka *k);
 /* Answers parked requests at once (graceful shutdown); new fetches no longer wait. */

@@ -28,9 +28,11 @@ typedef struct fetch_park {
  * the loop thread. */
 struct rn_fetch_waiters {
     fetch_park *head;
-    uv_timer_t timer; /* timer.data is this struct; it is freed in the close callback */
+    uv_timer_t timer; /* timer.data is this struct */
     int shutting_down;
-    uint64_t pass; /* wake-up pass counter */
+    int closed;        /* the timer's close callback has run */
+    int free_on_close; /* rn_kafka_fetch_free came first: the close callback frees */
+    uint64_t pass;     /* wake-up pass counter */
 };
 
 static void park_unlink(rn_fetch_waiters *w, fetch_park *fp)
@@ -213,7 +215,9 @@ rn_fetch_waiters *rn_kafka_fetch_new(uv_loop_t *loop)
 
 static void timer_closed(uv_handle_t *h)
 {
-    free(h->data);
+    rn_fetch_waiters *w = h->data;
+    w->closed = 1;
+    if (w->free_on_close) free(w);
 }
 
 void rn_kafka_fetch_shutdown(rn_fetch_waiters *w)
@@ -289,4 +293,14 @@ void rn_kafka_handle_fetch(rn_kreq *req)
     if (w->head) w->head->prev = fp;
     w->head = fp;
     rearm_timer(w);
+}
+
+void rn_kafka_fetch_free(rn_fetch_waiters *w)
+{
+    if (!w) return;
+    rn_kafka_fetch_shutdown(w);
+    if (w->closed)
+        free(w);
+    else
+        w->free_on_close = 1; /* the loop has not closed the timer yet */
 }

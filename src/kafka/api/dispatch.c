@@ -152,7 +152,7 @@ void rn_kafka_free(rn_kafka *k)
 {
     if (!k) return;
     k->b->on_append = NULL;
-    rn_kafka_fetch_shutdown(k->fetch); /* if rn_kafka_shutdown was not called */
+    rn_kafka_fetch_free(k->fetch);
     free(k);
 }
 
