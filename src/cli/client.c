@@ -504,3 +504,70 @@ rd_kafka_AdminOptions_t *rn_cli_admin_options(rn_cli_admin *a, rd_kafka_admin_op
         rd_kafka_AdminOptions_set_operation_timeout(o, a->timeout_ms, errstr, sizeof errstr);
     return o;
 }
+
+void rn_cli_admin_help(const rn_cli_help *h)
+{
+    fputs(h->head, stdout);
+    fputs("      --timeout-ms MS            how long to wait for the cluster (default 10000)\n",
+          stdout);
+    rn_cli_common_help(stdout);
+    if (h->tail) {
+        fputc('\n', stdout);
+        fputs(h->tail, stdout);
+    }
+}
+
+int rn_cli_admin_parse_args(rn_cli_admin *a, int argc, char **argv, const struct option *extra,
+                            size_t nextra, const rn_cli_help *help, rn_cli_admin_opt_fn on_opt,
+                            void *state, rn_cli_strv *pos)
+{
+    struct option longopts[24] = {RN_CLI_COMMON_LONGOPTS,
+                                  {"timeout-ms", required_argument, NULL, RN_CLI_OPT_TIMEOUT}};
+    size_t n = 4;
+    for (size_t i = 0; i < nextra && n + 1 < sizeof longopts / sizeof longopts[0]; i++)
+        longopts[n++] = extra[i];
+    memset(&longopts[n], 0, sizeof longopts[n]);
+
+    optind = 0; /* glibc: full reset, as each subcommand parses its own argv */
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":" RN_CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            rn_cli_admin_help(help);
+            return RN_CLI_EXIT_OK;
+        }
+        if (opt == '?' || opt == ':') return rn_cli_getopt_error(a->cli.cmd, argv, opt);
+        int r = rn_cli_admin_opt(a, opt, optarg);
+        if (r == 0) r = on_opt ? on_opt(a, state, opt, optarg) : 0;
+        if (r < 0) return RN_CLI_EXIT_USAGE;
+        if (r == 0) return rn_cli_usage_error(a->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
+    }
+    for (int i = optind; i < argc; i++)
+        if (rn_cli_strv_push(pos, argv[i]) < 0) return rn_cli_fail(&a->cli, "out of memory");
+    return -1;
+}
+
+rd_kafka_event_t *rn_cli_admin_wait(rn_cli_admin *a, rd_kafka_queue_t *q, rn_err *err)
+{
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, a->timeout_ms + 5000);
+    if (!ev) {
+        rn_cli_kafka_error(&a->cli, a->rk, err, NULL, RD_KAFKA_RESP_ERR__TIMED_OUT, NULL);
+        return NULL;
+    }
+    rd_kafka_resp_err_t kerr = rd_kafka_event_error(ev);
+    if (kerr) {
+        rn_cli_kafka_error(&a->cli, a->rk, err, NULL, kerr, rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+int rn_cli_admin_print_json(rn_cli_admin *a, json_t *v)
+{
+    int rc = RN_CLI_EXIT_OK;
+    if (!v || json_dumpf(v, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) == EOF)
+        rc = rn_cli_fail(&a->cli, "cannot write JSON output");
+    json_decref(v);
+    return rc;
+}

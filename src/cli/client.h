@@ -14,6 +14,8 @@
 
 #include "common/err.h"
 
+#include <getopt.h>
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stddef.h>
@@ -154,11 +156,53 @@ int rn_cli_admin_open(rn_cli_admin *a);
  * timeout, how long the broker waits for the change to settle. */
 rd_kafka_AdminOptions_t *rn_cli_admin_options(rn_cli_admin *a, rd_kafka_admin_op_t op);
 
+#define RN_CLI_N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A subcommand's --help: head, the --timeout-ms and common flag lines, then tail. */
+typedef struct rn_cli_help {
+    const char *head;
+    const char *tail; /* may be NULL */
+} rn_cli_help;
+
+void rn_cli_admin_help(const rn_cli_help *h);
+
+/* Maps a flag-value parser's 0 / -1 to an option handler's 1 (handled) / -1 (usage). */
+static inline int rn_cli_handled(int parse_rc)
+{
+    return parse_rc < 0 ? -1 : 1;
+}
+
+static inline const char *rn_cli_plural(long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+typedef struct rn_cli_strv rn_cli_strv;
+
+/* A subcommand's own option: returns 1 if handled, 0 if not its, -1 after a usage error. */
+typedef int (*rn_cli_admin_opt_fn)(rn_cli_admin *a, void *state, int opt, const char *arg);
+
+/* Parses argv: the common flags and --timeout-ms here, the nextra options in extra through
+ * on_opt (may be NULL). Collects positionals into pos. Returns -1 to go on, or an exit
+ * code (help printed, or a usage error). */
+int rn_cli_admin_parse_args(rn_cli_admin *a, int argc, char **argv, const struct option *extra,
+                            size_t nextra, const rn_cli_help *help, rn_cli_admin_opt_fn on_opt,
+                            void *state, rn_cli_strv *pos);
+
+/* Waits for the result of an admin request on q. Returns the event (owned by the caller:
+ * rd_kafka_event_destroy) if the request as a whole succeeded, else NULL with err filled;
+ * per-item errors (topics, groups, partitions) are left for the caller to read. */
+rd_kafka_event_t *rn_cli_admin_wait(rn_cli_admin *a, rd_kafka_queue_t *q, rn_err *err);
+
+/* Prints a JSON value to stdout, indented, with a newline; takes the reference. Returns
+ * RN_CLI_EXIT_OK or the exit code after printing the error. */
+int rn_cli_admin_print_json(rn_cli_admin *a, json_t *v);
+
 /* A growable vector of borrowed strings (e.g. repeated flags); zero-initialise. */
-typedef struct rn_cli_strv {
+struct rn_cli_strv {
     const char **v; /* from malloc */
     size_t n, cap;
-} rn_cli_strv;
+};
 int rn_cli_strv_push(rn_cli_strv *s, const char *str); /* 0, or -1 on OOM */
 int rn_cli_strv_has(const rn_cli_strv *s, const char *str);
 void rn_cli_strv_fini(rn_cli_strv *s);

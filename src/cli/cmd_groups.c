@@ -42,12 +42,6 @@ enum {
     OPT_DRY_RUN,
 };
 
-/* A subcommand's --help: head, the --timeout-ms and common flag lines, then tail. */
-typedef struct help_text {
-    const char *head;
-    const char *tail; /* may be NULL */
-} help_text;
-
 /* One subcommand's state: the client flags plus its handle. */
 typedef rn_cli_admin groups_ctx; /* cli.cmd is "runnel groups ..." */
 
@@ -68,7 +62,7 @@ static void groups_usage(FILE *f)
           f);
 }
 
-static const help_text list_help = {
+static const rn_cli_help list_help = {
     "usage: runnel groups list [OPTIONS]\n"
     "\n"
     "Prints the cluster's consumer groups, sorted, one per line: group id, state\n"
@@ -80,7 +74,7 @@ static const help_text list_help = {
     "                                 \"protocol_type\"}\n",
     NULL};
 
-static const help_text describe_help = {
+static const rn_cli_help describe_help = {
     "usage: runnel groups describe GROUP [OPTIONS]\n"
     "\n"
     "Shows GROUP's state, protocol, coordinator and members (member id, client id, host\n"
@@ -94,7 +88,7 @@ static const help_text describe_help = {
     "      --json                     print one JSON object\n",
     "Exit status 1 if the group does not exist (no members, no committed offsets).\n"};
 
-static const help_text reset_help = {
+static const rn_cli_help reset_help = {
     "usage: runnel groups reset-offsets GROUP --topic TOPIC [--partition N]\n"
     "           (--to-earliest | --to-latest | --to-offset N | --to-datetime TIME)\n"
     "           [--dry-run] [OPTIONS]\n"
@@ -123,7 +117,7 @@ static const help_text reset_help = {
     "  runnel groups reset-offsets billing --topic orders --to-earliest --dry-run\n"
     "  runnel groups reset-offsets billing --topic orders --to-datetime 2026-11-27T10:00Z\n"};
 
-static const help_text delete_help = {
+static const rn_cli_help delete_help = {
     "usage: runnel groups delete GROUP... [OPTIONS]\n"
     "\n"
     "Deletes the named consumer groups and their committed offsets (Admin API\n"
@@ -132,62 +126,6 @@ static const help_text delete_help = {
     "options:\n"
     "      --if-exists                succeed for groups that do not exist\n",
     NULL};
-
-static void print_help(const help_text *h)
-{
-    fputs(h->head, stdout);
-    fputs("      --timeout-ms MS            how long to wait for the cluster (default 10000)\n",
-          stdout);
-    rn_cli_common_help(stdout);
-    if (h->tail) {
-        fputc('\n', stdout);
-        fputs(h->tail, stdout);
-    }
-}
-
-/* ------------------------------------------------------------------ shared helpers */
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Maps a flag-value parser's 0 / -1 to an option handler's 1 (handled) / -1 (usage). */
-static int handled(int parse_rc)
-{
-    return parse_rc < 0 ? -1 : 1;
-}
-
-/* Waits for the result of an admin request on q. Returns the event (owned by the caller:
- * rd_kafka_event_destroy) if the request as a whole succeeded, else NULL with err filled;
- * per-group and per-partition errors are left for the caller to read. */
-static rd_kafka_event_t *admin_wait(groups_ctx *g, rd_kafka_queue_t *q, rn_err *err)
-{
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, g->timeout_ms + 5000);
-    if (!ev) {
-        rn_cli_kafka_error(&g->cli, g->rk, err, NULL, RD_KAFKA_RESP_ERR__TIMED_OUT, NULL);
-        return NULL;
-    }
-    rd_kafka_resp_err_t kerr = rd_kafka_event_error(ev);
-    if (kerr) {
-        rn_cli_kafka_error(&g->cli, g->rk, err, NULL, kerr, rd_kafka_event_error_string(ev));
-        rd_kafka_event_destroy(ev);
-        return NULL;
-    }
-    return ev;
-}
-
-static const char *plural(long n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
-/* Prints a JSON value to stdout, indented, with a newline; takes the reference. */
-static int print_json(groups_ctx *g, json_t *v)
-{
-    int rc = RN_CLI_EXIT_OK;
-    if (!v || json_dumpf(v, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) == EOF)
-        rc = rn_cli_fail(&g->cli, "cannot write JSON output");
-    json_decref(v);
-    return rc;
-}
 
 /* Fills err from a per-group error. A timeout or transport error (the group's
  * coordinator could not be reached) gets the connection error that explains it, as for
@@ -214,40 +152,6 @@ static const char *fmt_offset(char *buf, size_t len, int64_t v)
     if (v < 0) return "-";
     snprintf(buf, len, "%lld", (long long)v);
     return buf;
-}
-
-/* Parses argv: the common flags and --timeout-ms here, the nextra options in extra through
- * on_opt (which returns 1 if handled, -1 after a usage error). Collects positionals into
- * pos. Returns -1 to go on, or an exit code (help printed, or a usage error). */
-typedef int (*opt_fn)(groups_ctx *g, void *state, int opt, const char *arg);
-
-static int parse_args(groups_ctx *g, int argc, char **argv, const struct option *extra,
-                      size_t nextra, const help_text *help, opt_fn on_opt, void *state, rn_cli_strv *pos)
-{
-    struct option longopts[24] = {RN_CLI_COMMON_LONGOPTS,
-                                  {"timeout-ms", required_argument, NULL, OPT_TIMEOUT}};
-    size_t n = 4;
-    for (size_t i = 0; i < nextra && n + 1 < N_ELEMS(longopts); i++)
-        longopts[n++] = extra[i];
-    memset(&longopts[n], 0, sizeof longopts[n]);
-
-    optind = 0; /* glibc: full reset, as each subcommand parses its own argv */
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":" RN_CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            print_help(help);
-            return RN_CLI_EXIT_OK;
-        }
-        if (opt == '?' || opt == ':') return rn_cli_getopt_error(g->cli.cmd, argv, opt);
-        int r = rn_cli_admin_opt(g, opt, optarg);
-        if (r == 0) r = on_opt ? on_opt(g, state, opt, optarg) : 0;
-        if (r < 0) return RN_CLI_EXIT_USAGE;
-        if (r == 0) return rn_cli_usage_error(g->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
-    }
-    for (int i = optind; i < argc; i++)
-        if (rn_cli_strv_push(pos, argv[i]) < 0) return rn_cli_fail(&g->cli, "out of memory");
-    return -1;
 }
 
 /* Checks that exactly one positional (the group id) was given. Returns -1 if so, else
@@ -300,7 +204,7 @@ static rd_kafka_event_t *describe_groups(groups_ctx *g, const char **groups, siz
     rd_kafka_AdminOptions_t *o = rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(g->rk);
     rd_kafka_DescribeConsumerGroups(g->rk, groups, n, o, q);
-    rd_kafka_event_t *ev = admin_wait(g, q, err);
+    rd_kafka_event_t *ev = rn_cli_admin_wait(g, q, err);
     if (ev)
         *descs = rd_kafka_DescribeConsumerGroups_result_groups(
             rd_kafka_event_DescribeConsumerGroups_result(ev), ndescs);
@@ -350,12 +254,13 @@ static int list_committed(groups_ctx *g, const char *group,
         return 0;
     }
     rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, parts);
-    rd_kafka_AdminOptions_t *o = rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *o =
+        rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(g->rk);
     int rc = 0;
 
     rd_kafka_ListConsumerGroupOffsets(g->rk, &req, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(g, q, err);
+    rd_kafka_event_t *ev = rn_cli_admin_wait(g, q, err);
     if (!ev) {
         rc = -1;
     } else {
@@ -448,7 +353,8 @@ static int groups_list(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&g, "runnel groups list");
-    int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &list_help, flag_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&g, argc, argv, opts, RN_CLI_N_ELEMS(opts), &list_help,
+                                     flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (pos.n) {
         rc = rn_cli_usage_error(g.cli.cmd, "unexpected argument '%s'", pos.v[0]);
@@ -459,7 +365,7 @@ static int groups_list(int argc, char **argv)
     o = rn_cli_admin_options(&g, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
     q = rd_kafka_queue_new(g.rk);
     rd_kafka_ListConsumerGroups(g.rk, o, q);
-    ev = admin_wait(&g, q, &err);
+    ev = rn_cli_admin_wait(&g, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&g.cli, "cannot list groups: %s", err.msg);
         goto out;
@@ -498,7 +404,7 @@ static int groups_list(int argc, char **argv)
             json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "group", rows[i].id, "state",
                                                  state_name(rows[i].state), "protocol_type",
                                                  rows[i].simple ? "" : "consumer"));
-        rc = print_json(&g, arr);
+        rc = rn_cli_admin_print_json(&g, arr);
         goto out;
     }
     int w = 5;
@@ -625,7 +531,8 @@ static int groups_describe(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&g, "runnel groups describe");
-    int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &describe_help, flag_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&g, argc, argv, opts, RN_CLI_N_ELEMS(opts), &describe_help,
+                                     flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_group(&g, &pos)) >= 0) goto out;
     const char *group = pos.v[0];
@@ -675,7 +582,8 @@ static int groups_describe(int argc, char **argv)
         const rd_kafka_topic_partition_list_t *l =
             member_parts(rd_kafka_ConsumerGroupDescription_member(desc, m));
         for (int i = 0; i < l->cnt; i++)
-            if (!rn_cli_strv_has(&topics, l->elems[i].topic)) oom |= rn_cli_strv_push(&topics, l->elems[i].topic);
+            if (!rn_cli_strv_has(&topics, l->elems[i].topic))
+                oom |= rn_cli_strv_push(&topics, l->elems[i].topic);
     }
     /* Rows: every partition of each such topic; for a topic the metadata does not know
      * (deleted), just the partitions committed or assigned. */
@@ -777,7 +685,7 @@ static int groups_describe(int argc, char **argv)
             "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I}", "group", group, "state", state_name(state),
             "protocol_type", simple ? "" : "consumer", "protocol", assignor ? assignor : "",
             "coordinator", jc, "members", jm, "partitions", jp, "total_lag", (json_int_t)total);
-        rc = print_json(&g, root);
+        rc = rn_cli_admin_print_json(&g, root);
         goto out;
     }
 
@@ -856,7 +764,6 @@ typedef struct reset_args {
     int dry_run;
 } reset_args;
 
-
 /* Records one --to-* flag; a second, different one is a usage error. Returns 1 or -1. */
 static int set_to(groups_ctx *g, reset_args *a, reset_to to, const char *flag)
 {
@@ -886,7 +793,8 @@ static int reset_opt(groups_ctx *g, void *state, int opt, const char *arg)
         a->topic = arg;
         return 1;
     case OPT_PARTITION:
-        return handled(rn_cli_parse_int(cmd, "--partition", arg, 0, INT32_MAX, &a->partition));
+        return rn_cli_handled(
+            rn_cli_parse_int(cmd, "--partition", arg, 0, INT32_MAX, &a->partition));
     case OPT_TO_EARLIEST:
         return set_to(g, a, TO_EARLIEST, "--to-earliest");
     case OPT_TO_LATEST:
@@ -928,7 +836,7 @@ static int check_inactive(groups_ctx *g, const char *group)
                          "group '%s' is %s with %zu %s: offsets can only be reset while it has "
                          "no members (stop its consumers first)",
                          group, state_name(state), nmembers,
-                         plural((long)nmembers, "member", "members"));
+                         rn_cli_plural((long)nmembers, "member", "members"));
     rd_kafka_event_destroy(ev);
     return rc;
 }
@@ -990,13 +898,14 @@ static int reset_commit(groups_ctx *g, const char *group, const char *topic,
 {
     rd_kafka_AlterConsumerGroupOffsets_t *req =
         rd_kafka_AlterConsumerGroupOffsets_new(group, parts);
-    rd_kafka_AdminOptions_t *o = rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *o =
+        rn_cli_admin_options(g, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(g->rk);
     rn_err err;
     int rc = RN_CLI_EXIT_OK;
 
     rd_kafka_AlterConsumerGroupOffsets(g->rk, &req, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(g, q, &err);
+    rd_kafka_event_t *ev = rn_cli_admin_wait(g, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&g->cli, "cannot commit the offsets of group '%s': %s", group, err.msg);
         goto out;
@@ -1053,7 +962,8 @@ static int groups_reset_offsets(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&g, "runnel groups reset-offsets");
-    int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &reset_help, reset_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&g, argc, argv, opts, RN_CLI_N_ELEMS(opts), &reset_help,
+                                     reset_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_group(&g, &pos)) >= 0) goto out;
     if (!a.topic) {
@@ -1131,7 +1041,7 @@ static int groups_reset_offsets(int argc, char **argv)
     rc = reset_commit(&g, group, a.topic, parts);
     if (rc == RN_CLI_EXIT_OK)
         printf("group %s: committed new offsets for %zu %s of topic %s\n", group, np,
-               plural((long)np, "partition", "partitions"), a.topic);
+               rn_cli_plural((long)np, "partition", "partitions"), a.topic);
 out:
     free(lows);
     free(highs);
@@ -1159,7 +1069,8 @@ static int groups_delete(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&g, "runnel groups delete");
-    int rc = parse_args(&g, argc, argv, opts, N_ELEMS(opts), &delete_help, flag_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&g, argc, argv, opts, RN_CLI_N_ELEMS(opts), &delete_help,
+                                     flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (!pos.n) {
         rc = rn_cli_usage_error(g.cli.cmd, "missing GROUP");
@@ -1189,7 +1100,7 @@ static int groups_delete(int argc, char **argv)
     o = rn_cli_admin_options(&g, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
     q = rd_kafka_queue_new(g.rk);
     rd_kafka_DeleteGroups(g.rk, dgs, pos.n, o, q);
-    ev = admin_wait(&g, q, &err);
+    ev = rn_cli_admin_wait(&g, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&g.cli, "cannot delete groups: %s", err.msg);
         goto out;

@@ -41,8 +41,6 @@ enum {
     OPT_DELETE,
 };
 
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Versions: a number in [1, 2^31-1], or LATEST. */
 #define LATEST (-1)
 
@@ -214,12 +212,6 @@ static void ctx_fini(schema_ctx *t)
     rn_cli_client_fini(&t->cli);
 }
 
-/* Maps a flag-value parser's 0 / -1 to an option handler's 1 (handled) / -1 (usage). */
-static int handled(int parse_rc)
-{
-    return parse_rc < 0 ? -1 : 1;
-}
-
 /* Parses a --version value: a number in [1, 2^31-1], latest or -1. */
 static int parse_version(schema_ctx *t, const char *arg, int *out)
 {
@@ -269,7 +261,7 @@ static int parse_args(schema_ctx *t, int argc, char **argv, const struct option 
         {"help", no_argument, NULL, 'h'},
     };
     size_t n = 3;
-    for (size_t i = 0; i < nextra && n + 1 < N_ELEMS(longopts); i++)
+    for (size_t i = 0; i < nextra && n + 1 < RN_CLI_N_ELEMS(longopts); i++)
         longopts[n++] = extra[i];
     memset(&longopts[n], 0, sizeof longopts[n]);
 
@@ -288,8 +280,8 @@ static int parse_args(schema_ctx *t, int argc, char **argv, const struct option 
             t->url = optarg;
             r = 1;
         } else if (opt == OPT_TIMEOUT) {
-            r = handled(rn_cli_parse_int(t->cli.cmd, "--timeout-ms", optarg, 1, 3600 * 1000,
-                                         &t->timeout_ms));
+            r = rn_cli_handled(rn_cli_parse_int(t->cli.cmd, "--timeout-ms", optarg, 1, 3600 * 1000,
+                                                &t->timeout_ms));
         } else if (on_opt) {
             r = on_opt(t, state, opt, optarg);
         }
@@ -502,8 +494,8 @@ static int schema_register(int argc, char **argv)
     const char *subject;
 
     ctx_init(&t, "runnel schema register");
-    int rc =
-        parse_args(&t, argc, argv, opts, N_ELEMS(opts), &register_help, register_opt, &a, &pos);
+    int rc = parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &register_help, register_opt,
+                        &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_positionals(&t, &pos, 1, &a.src.from_stdin, &subject)) >= 0) goto out;
     if ((rc = check_source(&t, &a.src)) >= 0) goto out;
@@ -566,7 +558,7 @@ static int get_opt(schema_ctx *t, void *state, int opt, const char *arg)
     case OPT_VERSION:
         return parse_version(t, arg, &a->version);
     case OPT_ID:
-        return handled(rn_cli_parse_int(t->cli.cmd, "--id", arg, 1, 2147483647, &a->id));
+        return rn_cli_handled(rn_cli_parse_int(t->cli.cmd, "--id", arg, 1, 2147483647, &a->id));
     case OPT_JSON:
         a->json = 1;
         return 1;
@@ -595,7 +587,7 @@ static int schema_get(int argc, char **argv)
     const char *subject;
 
     ctx_init(&t, "runnel schema get");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &get_help, get_opt, &a, &pos);
+    int rc = parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &get_help, get_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_positionals(&t, &pos, !a.id, NULL, &subject)) >= 0) goto out;
     if (a.id && (subject || a.version || a.deleted)) {
@@ -694,7 +686,7 @@ static int schema_list(int argc, char **argv)
     const char *subject;
 
     ctx_init(&t, "runnel schema list");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &list_help, list_opt, &a, &pos);
+    int rc = parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &list_help, list_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_positionals(&t, &pos, 0, NULL, &subject)) >= 0) goto out;
     if ((rc = open_registry(&t)) >= 0) goto out;
@@ -834,7 +826,8 @@ static int schema_check(int argc, char **argv)
     const char *subject;
 
     ctx_init(&t, "runnel schema check");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &check_help, check_opt, &a, &pos);
+    int rc =
+        parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &check_help, check_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_positionals(&t, &pos, 1, &a.src.from_stdin, &subject)) >= 0) goto out;
     if ((rc = check_source(&t, &a.src)) >= 0) goto out;
@@ -923,7 +916,8 @@ static int schema_delete(int argc, char **argv)
     const char *subject;
 
     ctx_init(&t, "runnel schema delete");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &delete_help, delete_opt, &a, &pos);
+    int rc =
+        parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &delete_help, delete_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_positionals(&t, &pos, 1, NULL, &subject)) >= 0) goto out;
     if ((rc = open_registry(&t)) >= 0) goto out;
@@ -990,7 +984,7 @@ static int config_opt(schema_ctx *t, void *state, int opt, const char *arg)
     config_args *a = state;
     switch (opt) {
     case OPT_SET:
-        for (size_t i = 0; i < N_ELEMS(LEVELS); i++)
+        for (size_t i = 0; i < RN_CLI_N_ELEMS(LEVELS); i++)
             if (!strcasecmp(arg, LEVELS[i])) {
                 a->set = LEVELS[i];
                 return 1;
@@ -1030,7 +1024,8 @@ static int schema_config(int argc, char **argv)
     const char *subject;
 
     ctx_init(&t, "runnel schema config");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &config_help, config_opt, &a, &pos);
+    int rc =
+        parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &config_help, config_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_positionals(&t, &pos, 0, NULL, &subject)) >= 0) goto out;
     if (a.set && a.del) {

@@ -29,12 +29,6 @@ enum {
     OPT_ALL,
 };
 
-/* A subcommand's --help: head, the --timeout-ms and common flag lines, then tail. */
-typedef struct help_text {
-    const char *head;
-    const char *tail; /* may be NULL */
-} help_text;
-
 /* One subcommand's state: the client flags plus its handle. */
 typedef rn_cli_admin topics_ctx; /* cli.cmd is "runnel topics ..." */
 
@@ -55,7 +49,7 @@ static void topics_usage(FILE *f)
           f);
 }
 
-static const help_text create_help = {
+static const rn_cli_help create_help = {
     "usage: runnel topics create NAME [OPTIONS]\n"
     "\n"
     "Creates topic NAME (Admin API CreateTopics) and prints\n"
@@ -72,7 +66,7 @@ static const help_text create_help = {
     "Brokers older than Kafka 2.4 cannot pick the defaults: pass --partitions and\n"
     "--replication-factor to them.\n"};
 
-static const help_text list_help = {
+static const rn_cli_help list_help = {
     "usage: runnel topics list [OPTIONS]\n"
     "\n"
     "Prints the cluster's topic names, sorted, one per line.\n"
@@ -81,7 +75,7 @@ static const help_text list_help = {
     "      --json                     print a JSON array of {\"name\", \"partitions\"}\n",
     NULL};
 
-static const help_text describe_help = {
+static const rn_cli_help describe_help = {
     "usage: runnel topics describe NAME [OPTIONS]\n"
     "\n"
     "Shows each partition's leader, replicas, in-sync replicas, low and high watermark\n"
@@ -94,7 +88,7 @@ static const help_text describe_help = {
     "If the cluster cannot describe configs, the partitions are still shown and a\n"
     "warning explains why the configs are missing.\n"};
 
-static const help_text alter_help = {
+static const rn_cli_help alter_help = {
     "usage: runnel topics alter NAME [--config KEY=VALUE ...] [--delete-config KEY ...]\n"
     "                              [--partitions N] [OPTIONS]\n"
     "\n"
@@ -110,7 +104,7 @@ static const help_text alter_help = {
     "      --partitions N             new total partition count (can only grow)\n",
     NULL};
 
-static const help_text delete_help = {
+static const rn_cli_help delete_help = {
     "usage: runnel topics delete NAME... [OPTIONS]\n"
     "\n"
     "Deletes the named topics and all their records (Admin API DeleteTopics).\n"
@@ -118,96 +112,6 @@ static const help_text delete_help = {
     "options:\n"
     "      --if-exists                succeed for topics that do not exist\n",
     NULL};
-
-static void print_help(const help_text *h)
-{
-    fputs(h->head, stdout);
-    fputs("      --timeout-ms MS            how long to wait for the cluster (default 10000)\n",
-          stdout);
-    rn_cli_common_help(stdout);
-    if (h->tail) {
-        fputc('\n', stdout);
-        fputs(h->tail, stdout);
-    }
-}
-
-/* ------------------------------------------------------------------ shared helpers */
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Maps a flag-value parser's 0 / -1 to an option handler's 1 (handled) / -1 (usage). */
-static int handled(int parse_rc)
-{
-    return parse_rc < 0 ? -1 : 1;
-}
-
-/* Waits for the result of an admin request on q. Returns the event (owned by the caller:
- * rd_kafka_event_destroy) if the request as a whole succeeded, else NULL with err filled;
- * per-topic errors are left for the caller to read. */
-static rd_kafka_event_t *admin_wait(topics_ctx *t, rd_kafka_queue_t *q, rn_err *err)
-{
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, t->timeout_ms + 5000);
-    if (!ev) {
-        rn_cli_kafka_error(&t->cli, t->rk, err, NULL, RD_KAFKA_RESP_ERR__TIMED_OUT, NULL);
-        return NULL;
-    }
-    rd_kafka_resp_err_t kerr = rd_kafka_event_error(ev);
-    if (kerr) {
-        rn_cli_kafka_error(&t->cli, t->rk, err, NULL, kerr, rd_kafka_event_error_string(ev));
-        rd_kafka_event_destroy(ev);
-        return NULL;
-    }
-    return ev;
-}
-
-static const char *plural(long n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
-/* Prints a JSON value to stdout, indented, with a newline; takes the reference. */
-static int print_json(topics_ctx *t, json_t *v)
-{
-    int rc = RN_CLI_EXIT_OK;
-    if (!v || json_dumpf(v, stdout, JSON_INDENT(2)) < 0 || fputc('\n', stdout) == EOF)
-        rc = rn_cli_fail(&t->cli, "cannot write JSON output");
-    json_decref(v);
-    return rc;
-}
-
-/* Parses argv: the common flags and --timeout-ms here, the nextra options in extra through
- * on_opt (which returns 1 if handled, -1 after a usage error). Collects positionals into
- * pos. Returns -1 to go on, or an exit code (help printed, or a usage error). */
-typedef int (*opt_fn)(topics_ctx *t, void *state, int opt, const char *arg);
-
-static int parse_args(topics_ctx *t, int argc, char **argv, const struct option *extra,
-                      size_t nextra, const help_text *help, opt_fn on_opt, void *state, rn_cli_strv *pos)
-{
-    struct option longopts[24] = {RN_CLI_COMMON_LONGOPTS,
-                                  {"timeout-ms", required_argument, NULL, OPT_TIMEOUT}};
-    size_t n = 4;
-    for (size_t i = 0; i < nextra && n + 1 < N_ELEMS(longopts); i++)
-        longopts[n++] = extra[i];
-    memset(&longopts[n], 0, sizeof longopts[n]);
-
-    optind = 0; /* glibc: full reset, as each subcommand parses its own argv */
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":" RN_CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            print_help(help);
-            return RN_CLI_EXIT_OK;
-        }
-        if (opt == '?' || opt == ':') return rn_cli_getopt_error(t->cli.cmd, argv, opt);
-        int r = rn_cli_admin_opt(t, opt, optarg);
-        if (r == 0) r = on_opt ? on_opt(t, state, opt, optarg) : 0;
-        if (r < 0) return RN_CLI_EXIT_USAGE;
-        if (r == 0) return rn_cli_usage_error(t->cli.cmd, "unexpected flag '%s'", argv[optind - 1]);
-    }
-    for (int i = optind; i < argc; i++)
-        if (rn_cli_strv_push(pos, argv[i]) < 0) return rn_cli_fail(&t->cli, "out of memory");
-    return -1;
-}
 
 /* Checks that exactly one positional (the topic name) was given. Returns -1 if so, else
  * prints a usage error and returns its exit code. */
@@ -245,10 +149,10 @@ static int create_opt(topics_ctx *t, void *state, int opt, const char *arg)
     create_args *a = state;
     switch (opt) {
     case OPT_PARTITIONS:
-        return handled(
+        return rn_cli_handled(
             rn_cli_parse_int(t->cli.cmd, "--partitions", arg, 1, 1000000, &a->partitions));
     case OPT_REPLICATION:
-        return handled(
+        return rn_cli_handled(
             rn_cli_parse_int(t->cli.cmd, "--replication-factor", arg, 1, 32767, &a->replication));
     case OPT_CONFIG:
         if (check_kv(t, "--config", arg) < 0) return -1;
@@ -293,7 +197,8 @@ static int topics_create(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&t, "runnel topics create");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &create_help, create_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &create_help,
+                                     create_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
     const char *name = pos.v[0];
@@ -323,7 +228,7 @@ static int topics_create(int argc, char **argv)
     o = rn_cli_admin_options(&t, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     q = rd_kafka_queue_new(t.rk);
     rd_kafka_CreateTopics(t.rk, &nt, 1, o, q);
-    ev = admin_wait(&t, q, &err);
+    ev = rn_cli_admin_wait(&t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t.cli, "cannot create topic '%s': %s", name, err.msg);
         if (a.partitions < 0 && strstr(err.msg, "KIP-464"))
@@ -348,7 +253,8 @@ static int topics_create(int argc, char **argv)
     }
     int parts = a.partitions > 0 ? a.partitions : created_partitions(&t, name);
     if (parts > 0)
-        printf("created topic %s (%d %s)\n", name, parts, plural(parts, "partition", "partitions"));
+        printf("created topic %s (%d %s)\n", name, parts,
+               rn_cli_plural(parts, "partition", "partitions"));
     else
         printf("created topic %s (the broker's default partition count)\n", name);
     rc = RN_CLI_EXIT_OK;
@@ -409,7 +315,8 @@ static int topics_list(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&t, "runnel topics list");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &list_help, flag_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &list_help,
+                                     flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (pos.n) {
         rc = rn_cli_usage_error(t.cli.cmd, "unexpected argument '%s'", pos.v[0]);
@@ -439,7 +346,7 @@ static int topics_list(int argc, char **argv)
         for (int i = 0; i < n; i++)
             json_array_append_new(arr, json_pack("{s:s, s:i}", "name", sorted[i]->topic,
                                                  "partitions", sorted[i]->partition_cnt));
-        rc = print_json(&t, arr);
+        rc = rn_cli_admin_print_json(&t, arr);
     } else {
         for (int i = 0; i < n; i++)
             puts(sorted[i]->topic);
@@ -465,7 +372,7 @@ static rd_kafka_event_t *describe_configs(topics_ctx *t, const char *topic,
     rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
 
     rd_kafka_DescribeConfigs(t->rk, &res, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(t, q, err);
+    rd_kafka_event_t *ev = rn_cli_admin_wait(t, q, err);
     if (ev) {
         size_t n;
         const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(
@@ -568,7 +475,8 @@ static int topics_describe(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&t, "runnel topics describe");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &describe_help, flag_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &describe_help,
+                                     flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
     const char *name = pos.v[0];
@@ -661,7 +569,7 @@ static int topics_describe(int argc, char **argv)
         json_t *root = json_pack("{s:s, s:i, s:o, s:o, s:o}", "name", name, "partition_count", np,
                                  "messages", watermarks_ok ? json_integer(total) : json_null(),
                                  "partitions", jparts, "configs", jconf);
-        rc = print_json(&t, root);
+        rc = rn_cli_admin_print_json(&t, root);
         goto out;
     }
 
@@ -731,7 +639,8 @@ static int topics_delete(int argc, char **argv)
     rn_err err;
 
     rn_cli_admin_init(&t, "runnel topics delete");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &delete_help, flag_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &delete_help,
+                                     flag_opt, &a, &pos);
     if (rc >= 0) goto out;
     if (!pos.n) {
         rc = rn_cli_usage_error(t.cli.cmd, "missing topic NAME");
@@ -755,7 +664,7 @@ static int topics_delete(int argc, char **argv)
     o = rn_cli_admin_options(&t, RD_KAFKA_ADMIN_OP_DELETETOPICS);
     q = rd_kafka_queue_new(t.rk);
     rd_kafka_DeleteTopics(t.rk, dts, pos.n, o, q);
-    ev = admin_wait(&t, q, &err);
+    ev = rn_cli_admin_wait(&t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t.cli, "cannot delete topics: %s", err.msg);
         goto out;
@@ -810,7 +719,7 @@ static int alter_opt(topics_ctx *t, void *state, int opt, const char *arg)
         }
         return rn_cli_strv_push(&a->del, arg) < 0 ? -1 : 1;
     case OPT_PARTITIONS:
-        return handled(
+        return rn_cli_handled(
             rn_cli_parse_int(t->cli.cmd, "--partitions", arg, 1, 1000000, &a->partitions));
     default:
         return 0;
@@ -877,7 +786,7 @@ static int alter_configs(topics_ctx *t, const char *name, const alter_args *a)
     o = rn_cli_admin_options(t, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
     q = rd_kafka_queue_new(t->rk);
     rd_kafka_AlterConfigs(t->rk, &res, 1, o, q);
-    ev = admin_wait(t, q, &err);
+    ev = rn_cli_admin_wait(t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t->cli, "cannot alter topic '%s': %s", name, err.msg);
         goto out;
@@ -917,7 +826,7 @@ static int alter_partitions(topics_ctx *t, const char *name, int count)
     rd_kafka_AdminOptions_t *o = rn_cli_admin_options(t, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
     rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
     rd_kafka_CreatePartitions(t->rk, &np, 1, o, q);
-    rd_kafka_event_t *ev = admin_wait(t, q, &err);
+    rd_kafka_event_t *ev = rn_cli_admin_wait(t, q, &err);
     if (!ev) {
         rc = rn_cli_fail(&t->cli, "cannot add partitions to topic '%s': %s", name, err.msg);
     } else {
@@ -932,7 +841,7 @@ static int alter_partitions(topics_ctx *t, const char *name, int count)
                              msg && *msg ? msg : rd_kafka_err2str(kerr), rd_kafka_err2name(kerr));
         } else {
             printf("topic %s: now has %d %s\n", name, count,
-                   plural(count, "partition", "partitions"));
+                   rn_cli_plural(count, "partition", "partitions"));
             rc = RN_CLI_EXIT_OK;
         }
         rd_kafka_event_destroy(ev);
@@ -955,7 +864,8 @@ static int topics_alter(int argc, char **argv)
     rn_cli_strv pos = {0};
 
     rn_cli_admin_init(&t, "runnel topics alter");
-    int rc = parse_args(&t, argc, argv, opts, N_ELEMS(opts), &alter_help, alter_opt, &a, &pos);
+    int rc = rn_cli_admin_parse_args(&t, argc, argv, opts, RN_CLI_N_ELEMS(opts), &alter_help,
+                                     alter_opt, &a, &pos);
     if (rc >= 0) goto out;
     if ((rc = check_one_name(&t, &pos)) >= 0) goto out;
     if (!a.set.n && !a.del.n && a.partitions < 0) {
