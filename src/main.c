@@ -42,16 +42,11 @@ int main(int argc, char **argv)
         printf("runnel %s\n", RUNNEL_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "serve"))
-        return rn_cli_serve_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "topics"))
-        return rn_cli_topics_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "produce"))
-        return rn_cli_produce_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "consume"))
-        return rn_cli_consume_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "groups"))
-        return rn_cli_groups_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve")) return rn_cli_serve_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "topics")) return rn_cli_topics_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "produce")) return rn_cli_produce_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "consume")) return rn_cli_consume_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "groups")) return rn_cli_groups_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "event")) return rn_cli_event_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "schema")) return rn_cli_schema_main(argc - 1, argv + 1);
     fprintf(stderr, "runnel: unknown command '%s'\n\n", cmd);

@@ -25,8 +25,7 @@ static void random_bytes(void *p, size_t n)
     uint8_t *b = p;
     while (n > 0) {
         ssize_t r = getrandom(b, n, 0);
-        if (r <= 0)
-            continue;
+        if (r <= 0) continue;
         b += r;
         n -= (size_t)r;
     }
@@ -34,8 +33,7 @@ static void random_bytes(void *p, size_t n)
 
 int rn_topic_name_validate(const char *name, size_t len, rn_err *err)
 {
-    if (len == 0)
-        return rn_err_set(err, RN_EINVAL, "Topic name is illegal, it can't be empty");
+    if (len == 0) return rn_err_set(err, RN_EINVAL, "Topic name is illegal, it can't be empty");
     if (len > RN_TOPIC_NAME_MAX)
         return rn_err_set(err, RN_EINVAL,
                           "Topic name is illegal, it can't be longer than %d characters",
@@ -58,8 +56,7 @@ static int topic_cmp(const char *name, size_t len, const rn_topic *t)
 {
     size_t tl = strlen(t->name);
     int c = memcmp(name, t->name, len < tl ? len : tl);
-    if (c)
-        return c;
+    if (c) return c;
     return len < tl ? -1 : len > tl ? 1 : 0;
 }
 
@@ -70,8 +67,7 @@ static int topic_find(rn_broker *b, const char *name, size_t len)
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         int c = topic_cmp(name, len, b->topics[mid]);
-        if (c == 0)
-            return mid;
+        if (c == 0) return mid;
         if (c < 0)
             hi = mid - 1;
         else
@@ -98,8 +94,7 @@ static void free_kv(rn_config_kv *kv, int n)
 static rn_config_kv *dup_kv(const rn_config_kv *kv, int n)
 {
     rn_config_kv *out = calloc((size_t)(n > 0 ? n : 1), sizeof *out);
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (int i = 0; i < n; i++) {
         out[i].key = strdup(kv[i].key);
         out[i].value = strdup(kv[i].value);
@@ -113,8 +108,7 @@ static rn_config_kv *dup_kv(const rn_config_kv *kv, int n)
 
 static void topic_free(rn_topic *t)
 {
-    if (!t)
-        return;
+    if (!t) return;
     free(t->name);
     free(t->partitions);
     if (t->pidmaps)
@@ -137,14 +131,12 @@ static int rebuild_pidmap(rn_partition *part, rn_pidmap *m, rn_err *err)
     while (off < end) {
         buf.len = 0;
         rc = rn_partition_read(part, off, 1 << 20, &buf, err);
-        if (rc || buf.len == 0)
-            break;
+        if (rc || buf.len == 0) break;
         size_t pos = 0;
         while (pos + RN_BATCH_HEADER_SIZE <= buf.len) {
             rn_batch_header h;
             size_t blen = rn_batch_total_size(buf.p + pos, buf.len - pos);
-            if (!blen || pos + blen > buf.len ||
-                rn_batch_parse_header(buf.p + pos, blen, &h, NULL))
+            if (!blen || pos + blen > buf.len || rn_batch_parse_header(buf.p + pos, blen, &h, NULL))
                 break;
             if (h.producer_id >= 0 && !(h.attributes & RN_BATCH_ATTR_CONTROL))
                 rn_pidmap_record(m, h.producer_id, h.producer_epoch, h.base_sequence,
@@ -152,8 +144,7 @@ static int rebuild_pidmap(rn_partition *part, rn_pidmap *m, rn_err *err)
             off = h.base_offset + h.last_offset_delta + 1;
             pos += blen;
         }
-        if (pos == 0)
-            break;
+        if (pos == 0) break;
     }
     rn_buf_fini(&buf);
     return rc;
@@ -173,15 +164,12 @@ static int topic_sync_dedup(rn_topic *t, rn_err *err)
         rn_dedup_set_window(t->dedup, w);
         return RN_OK;
     }
-    if (!(t->dedup = rn_dedup_new(w)))
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!(t->dedup = rn_dedup_new(w))) return rn_err_set(err, RN_ENOMEM, "out of memory");
     int64_t now = rn_now_ms();
     for (int32_t i = 0; i < t->npartitions; i++) {
-        if (!t->partitions[i])
-            continue;
+        if (!t->partitions[i]) continue;
         int rc = rn_dedup_rebuild(t->dedup, t->partitions[i], i, now, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     if (rn_dedup_count(t->dedup))
         RN_INFO("broker: topic %s: %zu eventId(s) in the dedup window", t->name,
@@ -194,13 +182,10 @@ static int topic_open_partitions(rn_broker *b, rn_topic *t, int32_t from, rn_err
 {
     for (int32_t i = from; i < t->npartitions; i++) {
         int rc = rn_partition_open(b->log, t->name, i, &t->settings.log, &t->partitions[i], err);
-        if (rc)
-            return rc;
-        if (!(t->pidmaps[i] = rn_pidmap_new()))
-            return rn_err_set(err, RN_ENOMEM, "out of memory");
+        if (rc) return rc;
+        if (!(t->pidmaps[i] = rn_pidmap_new())) return rn_err_set(err, RN_ENOMEM, "out of memory");
         rc = rebuild_pidmap(t->partitions[i], t->pidmaps[i], err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     /* A window covers every partition: rebuild it whole when partitions are added. */
     rn_dedup_free(t->dedup);
@@ -211,12 +196,10 @@ static int topic_open_partitions(rn_broker *b, rn_topic *t, int32_t from, rn_err
 static int topic_insert(rn_broker *b, rn_topic *t)
 {
     int i = topic_find(b, t->name, strlen(t->name));
-    if (i >= 0)
-        return RN_ECONFLICT;
+    if (i >= 0) return RN_ECONFLICT;
     i = -i - 1;
     rn_topic **nt = realloc(b->topics, (size_t)(b->ntopics + 1) * sizeof *nt);
-    if (!nt)
-        return RN_ENOMEM;
+    if (!nt) return RN_ENOMEM;
     b->topics = nt;
     memmove(&nt[i + 1], &nt[i], (size_t)(b->ntopics - i) * sizeof *nt);
     nt[i] = t;
@@ -224,12 +207,11 @@ static int topic_insert(rn_broker *b, rn_topic *t)
     return RN_OK;
 }
 
-static rn_topic *topic_new(rn_broker *b, const char *name, int32_t nparts,
-                           const rn_config_kv *kv, int n)
+static rn_topic *topic_new(rn_broker *b, const char *name, int32_t nparts, const rn_config_kv *kv,
+                           int n)
 {
     rn_topic *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     t->name = strdup(name);
     t->npartitions = nparts;
     t->partitions = calloc((size_t)nparts, sizeof *t->partitions);
@@ -250,15 +232,13 @@ static int load_topic_cb(void *arg, const char *name, int32_t partitions, const 
 {
     rn_broker *b = arg;
     rn_topic *t = topic_new(b, name, partitions, kv, n);
-    if (!t)
-        return RN_ENOMEM;
+    if (!t) return RN_ENOMEM;
     rn_err err;
     int rc = topic_open_partitions(b, t, 0, &err);
     if (rc) {
         RN_ERROR("broker: topic %s: %s", name, err.msg);
         for (int32_t i = 0; i < t->npartitions; i++)
-            if (t->partitions[i])
-                rn_partition_close(t->partitions[i]);
+            if (t->partitions[i]) rn_partition_close(t->partitions[i]);
         topic_free(t);
         return rc;
     }
@@ -270,25 +250,20 @@ static int orphan_cb(void *arg, const char *dirname)
 {
     rn_broker *b = arg;
     const char *dash = strrchr(dirname, '-');
-    if (!dash || !dash[1])
-        return 0;
+    if (!dash || !dash[1]) return 0;
     char *end;
     long idx = strtol(dash + 1, &end, 10);
-    if (*end || idx < 0)
-        return 0;
+    if (*end || idx < 0) return 0;
     size_t tl = (size_t)(dash - dirname);
     rn_topic *t = rn_broker_topic(b, dirname, tl);
-    if (t && idx < t->npartitions)
-        return 0;
+    if (t && idx < t->npartitions) return 0;
     char topic[RN_TOPIC_NAME_MAX + 1];
-    if (tl > RN_TOPIC_NAME_MAX)
-        return 0;
+    if (tl > RN_TOPIC_NAME_MAX) return 0;
     memcpy(topic, dirname, tl);
     topic[tl] = '\0';
     rn_err err;
     RN_WARN("broker: removing %s: no topic claims it (interrupted delete?)", dirname);
-    if (rn_partition_remove(b->log, topic, (int32_t)idx, &err))
-        RN_WARN("broker: %s", err.msg);
+    if (rn_partition_remove(b->log, topic, (int32_t)idx, &err)) RN_WARN("broker: %s", err.msg);
     return 0;
 }
 
@@ -316,8 +291,7 @@ static int groups_open(rn_broker *b, rn_err *err)
     char path[1100];
     snprintf(path, sizeof path, "%s/groups.db", b->cfg.data_dir);
     int rc = rn_group_coord_new(&gc, b->loop, path, &b->groups, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     uv_timer_init(b->loop, &b->group_timer);
     b->group_timer.data = b;
     uv_timer_start(&b->group_timer, group_timer_cb, RN_BROKER_GROUP_TICK_MS,
@@ -338,8 +312,7 @@ int rn_broker_init(rn_broker *b, uv_loop_t *loop, const rn_broker_config *cfg, r
     char path[1100];
     snprintf(path, sizeof path, "%s/meta.db", cfg->data_dir);
     int rc = rn_meta_open(path, &b->meta, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (rn_meta_get(b->meta, "cluster.id", b->cluster_id, sizeof b->cluster_id, NULL)) {
         static const char alphabet[] =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -349,30 +322,25 @@ int rn_broker_init(rn_broker *b, uv_loop_t *loop, const rn_broker_config *cfg, r
             b->cluster_id[i] = alphabet[r[i] & 63];
         b->cluster_id[sizeof r] = '\0';
         rc = rn_meta_set(b->meta, "cluster.id", b->cluster_id, err);
-        if (rc)
-            goto fail;
+        if (rc) goto fail;
     }
     rc = rn_govern_new(cfg, NULL, NULL, &b->govern, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     rc = rn_log_open(cfg->data_dir, loop, rn_fault_fileops(), &b->log, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     rc = rn_meta_topics_load(b->meta, load_topic_cb, b, err);
     if (rc) {
-        if (!err || !err->msg[0])
-            rn_err_set(err, rc, "loading topics failed");
+        if (!err || !err->msg[0]) rn_err_set(err, rc, "loading topics failed");
         goto fail;
     }
     rc = rn_log_list_dirs(b->log, orphan_cb, b, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     rc = groups_open(b, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     uv_timer_init(loop, &b->retention_timer);
     b->retention_timer.data = b;
-    uv_timer_start(&b->retention_timer, retention_timer_cb, (uint64_t)cfg->retention_check_interval_ms,
+    uv_timer_start(&b->retention_timer, retention_timer_cb,
+                   (uint64_t)cfg->retention_check_interval_ms,
                    (uint64_t)cfg->retention_check_interval_ms);
     uv_unref((uv_handle_t *)&b->retention_timer);
     RN_INFO("broker: data dir %s, %d topic(s), cluster id %s", cfg->data_dir, b->ntopics,
@@ -419,8 +387,7 @@ static int validate_configs(const rn_config_kv *kv, int n, rn_err *err)
 {
     for (int i = 0; i < n; i++) {
         int rc = rn_topic_config_validate(kv[i].key, kv[i].value, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         for (int j = 0; j < i; j++)
             if (!strcmp(kv[i].key, kv[j].key))
                 return rn_err_set(err, RN_EINVAL, "Duplicate config key: %s", kv[i].key);
@@ -434,22 +401,17 @@ int rn_broker_topic_create(rn_broker *b, const char *name, int32_t npartitions,
 {
     size_t len = strlen(name);
     int rc = rn_topic_name_validate(name, len, err);
-    if (rc)
-        return rc;
-    if (npartitions <= 0)
-        npartitions = b->cfg.num_partitions;
+    if (rc) return rc;
+    if (npartitions <= 0) npartitions = b->cfg.num_partitions;
     if (npartitions > 100000)
         return rn_err_set(err, RN_EINVAL, "Number of partitions %d is above the limit of 100000",
                           (int)npartitions);
-    if ((rc = validate_configs(kv, n, err)))
-        return rc;
+    if ((rc = validate_configs(kv, n, err))) return rc;
     if (rn_broker_topic(b, name, len))
         return rn_err_set(err, RN_ECONFLICT, "Topic '%s' already exists.", name);
-    if (validate_only)
-        return RN_OK;
+    if (validate_only) return RN_OK;
     rn_topic *t = topic_new(b, name, npartitions, kv, n);
-    if (!t)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!t) return rn_err_set(err, RN_ENOMEM, "out of memory");
     rc = rn_meta_topic_create(b->meta, name, npartitions, kv, n, err);
     if (rc) {
         topic_free(t);
@@ -466,19 +428,16 @@ int rn_broker_topic_create(rn_broker *b, const char *name, int32_t npartitions,
     }
     topic_insert(b, t);
     RN_INFO("broker: created topic %s with %d partition(s)", name, (int)npartitions);
-    if (out)
-        *out = t;
+    if (out) *out = t;
     return RN_OK;
 }
 
 int rn_broker_topic_delete(rn_broker *b, const char *name, rn_err *err)
 {
     int i = topic_find(b, name, strlen(name));
-    if (i < 0)
-        return rn_err_set(err, RN_ENOTFOUND, "Topic '%s' does not exist.", name);
+    if (i < 0) return rn_err_set(err, RN_ENOTFOUND, "Topic '%s' does not exist.", name);
     int rc = rn_meta_topic_delete(b->meta, name, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rn_topic *t = b->topics[i];
     memmove(&b->topics[i], &b->topics[i + 1], (size_t)(b->ntopics - i - 1) * sizeof *b->topics);
     b->ntopics--;
@@ -504,23 +463,19 @@ int rn_broker_topic_add_partitions(rn_broker *b, rn_topic *t, int32_t total, int
     if (total > 100000)
         return rn_err_set(err, RN_EINVAL, "Number of partitions %d is above the limit of 100000",
                           (int)total);
-    if (validate_only)
-        return RN_OK;
+    if (validate_only) return RN_OK;
     rn_partition **np = realloc(t->partitions, (size_t)total * sizeof *np);
-    if (!np)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!np) return rn_err_set(err, RN_ENOMEM, "out of memory");
     t->partitions = np;
     rn_pidmap **pm = realloc(t->pidmaps, (size_t)total * sizeof *pm);
-    if (!pm)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!pm) return rn_err_set(err, RN_ENOMEM, "out of memory");
     t->pidmaps = pm;
     for (int32_t i = t->npartitions; i < total; i++) {
         np[i] = NULL;
         pm[i] = NULL;
     }
     int rc = rn_meta_topic_set_partitions(b->meta, t->name, total, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     int32_t old = t->npartitions;
     t->npartitions = total;
     rc = topic_open_partitions(b, t, old, err);
@@ -542,11 +497,9 @@ int rn_broker_topic_set_configs(rn_broker *b, rn_topic *t, const rn_config_kv *k
                                 int validate_only, rn_err *err)
 {
     int rc = validate_configs(kv, n, err);
-    if (rc || validate_only)
-        return rc;
+    if (rc || validate_only) return rc;
     rn_config_kv *copy = dup_kv(kv, n);
-    if (!copy)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!copy) return rn_err_set(err, RN_ENOMEM, "out of memory");
     rc = rn_meta_topic_set_configs(b->meta, t->name, kv, n, err);
     if (rc) {
         free_kv(copy, n);
@@ -571,12 +524,10 @@ int rn_broker_next_producer_id(rn_broker *b, int64_t *out, rn_err *err)
         int64_t start = 1000; /* as Kafka's first block */
         if (rn_meta_get(b->meta, "producer.id.next", v, sizeof v, NULL) == RN_OK)
             start = strtoll(v, NULL, 10);
-        if (start < b->next_producer_id)
-            start = b->next_producer_id;
+        if (start < b->next_producer_id) start = b->next_producer_id;
         snprintf(v, sizeof v, "%lld", (long long)(start + PRODUCER_ID_BLOCK));
         int rc = rn_meta_set(b->meta, "producer.id.next", v, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         b->next_producer_id = start;
         b->producer_id_limit = start + PRODUCER_ID_BLOCK;
     }

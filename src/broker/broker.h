@@ -24,7 +24,7 @@
 #define RN_TOPIC_NAME_MAX 249
 
 typedef struct rn_topic {
-    char *name;                /* from malloc() */
+    char *name; /* from malloc() */
     int32_t npartitions;
     rn_partition **partitions; /* from malloc(); each owned by the log */
     rn_pidmap **pidmaps;       /* from malloc(); idempotent-producer state per partition */
@@ -50,8 +50,8 @@ typedef struct rn_broker {
     rn_govern *govern;         /* produce-time event rules and rejection counters */
     int64_t next_producer_id;  /* next id InitProducerId hands out */
     int64_t producer_id_limit; /* ids below this are reserved in meta; reserve more past it */
-    rn_group_coord *groups; /* the consumer-group coordinator (group/), owned */
-    uv_timer_t group_timer; /* drives rn_group_tick every RN_BROKER_GROUP_TICK_MS */
+    rn_group_coord *groups;    /* the consumer-group coordinator (group/), owned */
+    uv_timer_t group_timer;    /* drives rn_group_tick every RN_BROKER_GROUP_TICK_MS */
     void (*on_append)(void *arg, rn_topic *t, int32_t partition); /* fetch wake-up hook */
     void *on_append_arg;
 } rn_broker;

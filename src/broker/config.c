@@ -31,13 +31,11 @@ void rn_broker_config_defaults(rn_broker_config *c)
 
 static int parse_i64(const char *s, int64_t *out)
 {
-    if (!*s)
-        return -1;
+    if (!*s) return -1;
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
+    if (errno || *end) return -1;
     *out = v;
     return 0;
 }
@@ -56,71 +54,56 @@ static int parse_bool(const char *s, int *out)
 static int copy_str(char *dst, size_t dstlen, const char *v)
 {
     size_t n = strlen(v);
-    if (n >= dstlen)
-        return -1;
+    if (n >= dstlen) return -1;
     memcpy(dst, v, n + 1);
     return 0;
 }
 
-int rn_broker_config_set(rn_broker_config *c, const char *key, const char *value,
-                         const char *where, rn_err *err)
+int rn_broker_config_set(rn_broker_config *c, const char *key, const char *value, const char *where,
+                         rn_err *err)
 {
     int64_t n = 0;
     int b = 0;
-#define BAD(why) rn_err_set(err, RN_EINVAL, "%s: %s: %s (got '%s')", where, key, why, value)
-#define I64_RANGE(lo, hi)                                                                          \
-    (parse_i64(value, &n) == 0 && n >= (lo) && n <= (hi))
+#define BAD(why)          rn_err_set(err, RN_EINVAL, "%s: %s: %s (got '%s')", where, key, why, value)
+#define I64_RANGE(lo, hi) (parse_i64(value, &n) == 0 && n >= (lo) && n <= (hi))
     if (!strcmp(key, "data.dir")) {
         if (!*value || copy_str(c->data_dir, sizeof c->data_dir, value))
             return BAD("expected a directory path");
     } else if (!strcmp(key, "kafka.listen")) {
-        if (copy_str(c->kafka_listen, sizeof c->kafka_listen, value))
-            return BAD("too long");
+        if (copy_str(c->kafka_listen, sizeof c->kafka_listen, value)) return BAD("too long");
     } else if (!strcmp(key, "http.listen")) {
-        if (copy_str(c->http_listen, sizeof c->http_listen, value))
-            return BAD("too long");
+        if (copy_str(c->http_listen, sizeof c->http_listen, value)) return BAD("too long");
     } else if (!strcmp(key, "kafka.advertise")) {
-        if (copy_str(c->kafka_advertise, sizeof c->kafka_advertise, value))
-            return BAD("too long");
+        if (copy_str(c->kafka_advertise, sizeof c->kafka_advertise, value)) return BAD("too long");
     } else if (!strcmp(key, "auto.create.topics.enable")) {
-        if (parse_bool(value, &b))
-            return BAD("expected true or false");
+        if (parse_bool(value, &b)) return BAD("expected true or false");
         c->auto_create_topics = b;
     } else if (!strcmp(key, "num.partitions")) {
-        if (!I64_RANGE(1, 100000))
-            return BAD("expected an integer in 1..100000");
+        if (!I64_RANGE(1, 100000)) return BAD("expected an integer in 1..100000");
         c->num_partitions = (int32_t)n;
     } else if (!strcmp(key, "socket.request.max.bytes")) {
-        if (!I64_RANGE(1024, INT32_MAX))
-            return BAD("expected an integer in 1024..2147483647");
+        if (!I64_RANGE(1024, INT32_MAX)) return BAD("expected an integer in 1024..2147483647");
         c->socket_request_max_bytes = n;
     } else if (!strcmp(key, "log.retention.check.interval.ms")) {
-        if (!I64_RANGE(10, INT64_MAX / 2))
-            return BAD("expected an integer >= 10");
+        if (!I64_RANGE(10, INT64_MAX / 2)) return BAD("expected an integer >= 10");
         c->retention_check_interval_ms = n;
     } else if (!strcmp(key, "log.retention.ms")) {
-        if (!I64_RANGE(-1, INT64_MAX / 2))
-            return BAD("expected an integer >= -1");
+        if (!I64_RANGE(-1, INT64_MAX / 2)) return BAD("expected an integer >= -1");
         c->log_defaults.retention_ms = n;
     } else if (!strcmp(key, "log.retention.bytes")) {
-        if (!I64_RANGE(-1, INT64_MAX / 2))
-            return BAD("expected an integer >= -1");
+        if (!I64_RANGE(-1, INT64_MAX / 2)) return BAD("expected an integer >= -1");
         c->log_defaults.retention_bytes = n;
     } else if (!strcmp(key, "log.segment.bytes")) {
-        if (!I64_RANGE(14, INT32_MAX))
-            return BAD("expected an integer in 14..2147483647");
+        if (!I64_RANGE(14, INT32_MAX)) return BAD("expected an integer in 14..2147483647");
         c->log_defaults.segment_bytes = n;
     } else if (!strcmp(key, "log.roll.ms")) {
-        if (!I64_RANGE(1, INT64_MAX / 2))
-            return BAD("expected an integer >= 1");
+        if (!I64_RANGE(1, INT64_MAX / 2)) return BAD("expected an integer >= 1");
         c->log_defaults.segment_ms = n;
     } else if (!strcmp(key, "message.max.bytes")) {
-        if (!I64_RANGE(0, INT32_MAX))
-            return BAD("expected an integer >= 0");
+        if (!I64_RANGE(0, INT32_MAX)) return BAD("expected an integer >= 0");
         c->log_defaults.max_message_bytes = (int32_t)n;
     } else if (!strcmp(key, "runnel.naming.domains")) {
-        if (copy_str(c->naming_domains, sizeof c->naming_domains, value))
-            return BAD("too long");
+        if (copy_str(c->naming_domains, sizeof c->naming_domains, value)) return BAD("too long");
     } else if (!strcmp(key, "runnel.naming.past.tense")) {
         if (copy_str(c->naming_past_tense, sizeof c->naming_past_tense, value))
             return BAD("too long");
@@ -129,24 +112,19 @@ int rn_broker_config_set(rn_broker_config *c, const char *key, const char *value
             return BAD("expected CreateTime or LogAppendTime");
         copy_str(c->message_timestamp_type, sizeof c->message_timestamp_type, value);
     } else if (!strcmp(key, "group.initial.rebalance.delay.ms")) {
-        if (!I64_RANGE(0, INT32_MAX))
-            return BAD("expected an integer >= 0");
+        if (!I64_RANGE(0, INT32_MAX)) return BAD("expected an integer >= 0");
         c->group_initial_rebalance_delay_ms = (int32_t)n;
     } else if (!strcmp(key, "group.min.session.timeout.ms")) {
-        if (!I64_RANGE(1, INT32_MAX))
-            return BAD("expected an integer >= 1");
+        if (!I64_RANGE(1, INT32_MAX)) return BAD("expected an integer >= 1");
         c->group_min_session_timeout_ms = (int32_t)n;
     } else if (!strcmp(key, "group.max.session.timeout.ms")) {
-        if (!I64_RANGE(1, INT32_MAX))
-            return BAD("expected an integer >= 1");
+        if (!I64_RANGE(1, INT32_MAX)) return BAD("expected an integer >= 1");
         c->group_max_session_timeout_ms = (int32_t)n;
     } else if (!strcmp(key, "offsets.retention.minutes")) {
-        if (!I64_RANGE(1, INT64_MAX / 60000))
-            return BAD("expected an integer >= 1");
+        if (!I64_RANGE(1, INT64_MAX / 60000)) return BAD("expected an integer >= 1");
         c->offsets_retention_minutes = n;
     } else if (!strcmp(key, "offsets.retention.check.interval.ms")) {
-        if (!I64_RANGE(1, INT64_MAX / 2))
-            return BAD("expected an integer >= 1");
+        if (!I64_RANGE(1, INT64_MAX / 2)) return BAD("expected an integer >= 1");
         c->offsets_retention_check_interval_ms = n;
     } else {
         return rn_err_set(err, RN_EINVAL, "%s: %s: unknown configuration key", where, key);
@@ -169,15 +147,13 @@ static char *trim(char *s)
 int rn_broker_config_load(rn_broker_config *c, const char *path, rn_err *err)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
-        return rn_err_set(err, RN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return rn_err_set(err, RN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
     char line[4096];
     int lineno = 0, rc = RN_OK;
     while (fgets(line, sizeof line, f)) {
         lineno++;
         char *s = trim(line);
-        if (!*s || *s == '#')
-            continue;
+        if (!*s || *s == '#') continue;
         char *eq = strchr(s, '=');
         char where[1100];
         snprintf(where, sizeof where, "%s:%d", path, lineno);
@@ -188,8 +164,7 @@ int rn_broker_config_load(rn_broker_config *c, const char *path, rn_err *err)
         *eq = '\0';
         char *key = trim(s), *val = trim(eq + 1);
         rc = rn_broker_config_set(c, key, val, where, err);
-        if (rc)
-            break;
+        if (rc) break;
     }
     fclose(f);
     return rc;
@@ -240,18 +215,15 @@ int rn_topic_config_key_count(void)
 
 const char *rn_topic_config_key_at(int i, const char **doc)
 {
-    if (i < 0 || i >= NKEYS)
-        return NULL;
-    if (doc)
-        *doc = topic_keys[i].doc;
+    if (i < 0 || i >= NKEYS) return NULL;
+    if (doc) *doc = topic_keys[i].doc;
     return topic_keys[i].name;
 }
 
 static const key_def *find_key(const char *name)
 {
     for (int i = 0; i < NKEYS; i++)
-        if (!strcmp(topic_keys[i].name, name))
-            return &topic_keys[i];
+        if (!strcmp(topic_keys[i].name, name)) return &topic_keys[i];
     return NULL;
 }
 
@@ -262,10 +234,8 @@ static int enum_has(const char *choices, const char *v)
     while (*p) {
         const char *e = strchr(p, '|');
         size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l == vl && !strncmp(p, v, l))
-            return 1;
-        if (!e)
-            break;
+        if (l == vl && !strncmp(p, v, l)) return 1;
+        if (!e) break;
         p = e + 1;
     }
     return 0;
@@ -274,8 +244,7 @@ static int enum_has(const char *choices, const char *v)
 int rn_topic_config_validate(const char *key, const char *value, rn_err *err)
 {
     const key_def *k = find_key(key);
-    if (!k)
-        return rn_err_set(err, RN_EINVAL, "Unknown topic config name: %s", key);
+    if (!k) return rn_err_set(err, RN_EINVAL, "Unknown topic config name: %s", key);
     if (!value)
         return rn_err_set(err, RN_EINVAL, "Null value not supported for topic config: %s", key);
     if (k->kind == K_ENUM) {
@@ -299,8 +268,7 @@ int rn_topic_config_validate(const char *key, const char *value, rn_err *err)
 static const char *override_of(const rn_config_kv *kv, int n, const char *key)
 {
     for (int i = 0; i < n; i++)
-        if (!strcmp(kv[i].key, key))
-            return kv[i].value;
+        if (!strcmp(kv[i].key, key)) return kv[i].value;
     return NULL;
 }
 
@@ -313,14 +281,11 @@ void rn_topic_settings_compute(const rn_broker_config *bc, const rn_config_kv *k
     out->min_insync_replicas = 1;
     const char *v;
     int64_t x;
-    if ((v = override_of(kv, n, "retention.ms")) && !parse_i64(v, &x))
-        out->log.retention_ms = x;
+    if ((v = override_of(kv, n, "retention.ms")) && !parse_i64(v, &x)) out->log.retention_ms = x;
     if ((v = override_of(kv, n, "retention.bytes")) && !parse_i64(v, &x))
         out->log.retention_bytes = x;
-    if ((v = override_of(kv, n, "segment.bytes")) && !parse_i64(v, &x))
-        out->log.segment_bytes = x;
-    if ((v = override_of(kv, n, "segment.ms")) && !parse_i64(v, &x))
-        out->log.segment_ms = x;
+    if ((v = override_of(kv, n, "segment.bytes")) && !parse_i64(v, &x)) out->log.segment_bytes = x;
+    if ((v = override_of(kv, n, "segment.ms")) && !parse_i64(v, &x)) out->log.segment_ms = x;
     if ((v = override_of(kv, n, "max.message.bytes")) && !parse_i64(v, &x))
         out->log.max_message_bytes = (int32_t)x;
     if ((v = override_of(kv, n, "index.interval.bytes")) && !parse_i64(v, &x))

@@ -24,15 +24,15 @@ typedef struct rn_broker_config {
     char data_dir[1024];
     char kafka_listen[256];
     char http_listen[256];
-    char kafka_advertise[256]; /* "" = the bound kafka address */
-    int auto_create_topics;    /* auto.create.topics.enable, default 1 */
-    int32_t num_partitions;    /* num.partitions, default 1: for auto-created topics */
-    int64_t socket_request_max_bytes;         /* default 100 MiB */
-    int64_t retention_check_interval_ms;      /* default 300000 */
-    rn_log_config log_defaults;               /* topic defaults (log.* keys) */
-    char message_timestamp_type[16];          /* log.message.timestamp.type */
-    char naming_domains[1024];    /* runnel.naming.domains: comma-separated, "" = any */
-    char naming_past_tense[1024]; /* runnel.naming.past.tense: extra past-tense verbs */
+    char kafka_advertise[256];           /* "" = the bound kafka address */
+    int auto_create_topics;              /* auto.create.topics.enable, default 1 */
+    int32_t num_partitions;              /* num.partitions, default 1: for auto-created topics */
+    int64_t socket_request_max_bytes;    /* default 100 MiB */
+    int64_t retention_check_interval_ms; /* default 300000 */
+    rn_log_config log_defaults;          /* topic defaults (log.* keys) */
+    char message_timestamp_type[16];     /* log.message.timestamp.type */
+    char naming_domains[1024];           /* runnel.naming.domains: comma-separated, "" = any */
+    char naming_past_tense[1024];        /* runnel.naming.past.tense: extra past-tense verbs */
     /* consumer groups (group/) */
     int32_t group_initial_rebalance_delay_ms;    /* default 3000 */
     int32_t group_min_session_timeout_ms;        /* default 6000 */
@@ -45,8 +45,8 @@ void rn_broker_config_defaults(rn_broker_config *c);
 
 /* Sets one broker key from text. where names the origin for messages ("runnel.conf:12"
  * or "--flag"). RN_EINVAL with "where: key: reason" for unknown keys or bad values. */
-int rn_broker_config_set(rn_broker_config *c, const char *key, const char *value,
-                         const char *where, rn_err *err);
+int rn_broker_config_set(rn_broker_config *c, const char *key, const char *value, const char *where,
+                         rn_err *err);
 
 /* Reads a key=value file into c. Errors name the file, line and key. */
 int rn_broker_config_load(rn_broker_config *c, const char *path, rn_err *err);

@@ -27,8 +27,7 @@ static int faulty_fdatasync(int fd)
 const rn_fileops *rn_fault_fileops(void)
 {
     const char *spec = getenv("RUNNEL_FAULT_FSYNC");
-    if (!spec || !*spec)
-        return &rn_fileops_posix;
+    if (!spec || !*spec) return &rn_fileops_posix;
     const char *colon = strchr(spec, ':');
     if (!colon) {
         RN_WARN("fault: ignoring RUNNEL_FAULT_FSYNC=%s (expected eio-after:N)", spec);

@@ -10,12 +10,13 @@
 #ifndef RN_CLI_CLI_H
 #define RN_CLI_CLI_H
 
-int rn_cli_serve_main(int argc, char **argv);   /* runnel serve ... */
-int rn_cli_topics_main(int argc, char **argv);  /* runnel topics create|list|describe|delete|alter */
+int rn_cli_serve_main(int argc, char **argv);  /* runnel serve ... */
+int rn_cli_topics_main(int argc, char **argv); /* runnel topics create|list|describe|delete|alter */
 int rn_cli_produce_main(int argc, char **argv); /* runnel produce TOPIC ... */
 int rn_cli_consume_main(int argc, char **argv); /* runnel consume TOPIC ... */
 int rn_cli_groups_main(int argc, char **argv);  /* runnel groups list|describe|... */
 int rn_cli_event_main(int argc, char **argv);   /* runnel event new|validate */
-int rn_cli_schema_main(int argc, char **argv);  /* runnel schema register|get|list|check|delete|config */
+int rn_cli_schema_main(int argc,
+                       char **argv); /* runnel schema register|get|list|check|delete|config */
 
 #endif

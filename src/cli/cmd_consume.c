@@ -128,7 +128,6 @@ typedef struct consume_ctx {
 
 /* ------------------------------------------------------------------ parsing */
 
-
 /* Resolves backslash escapes and checks the % directives of a --format template.
  * Returns 0 (c->template set) or a usage exit code. */
 static int parse_template(consume_ctx *c, const char *s)

@@ -59,10 +59,8 @@ static void drain_cb(uv_timer_t *t)
 {
     serve_state *s = t->data;
     int pending = rn_kafka_pending(s->kafka);
-    if (pending > 0 && rn_mono_ms() < s->drain_deadline_ms)
-        return;
-    if (pending > 0)
-        RN_WARN("serve: %d request(s) still pending at shutdown", pending);
+    if (pending > 0 && rn_mono_ms() < s->drain_deadline_ms) return;
+    if (pending > 0) RN_WARN("serve: %d request(s) still pending at shutdown", pending);
     uv_timer_stop(t);
     uv_close((uv_handle_t *)t, NULL);
     rn_listener_close(s->listener);
@@ -74,8 +72,7 @@ static void drain_cb(uv_timer_t *t)
 static void on_signal(uv_signal_t *h, int signum)
 {
     serve_state *s = h->data;
-    if (s->stopping)
-        return;
+    if (s->stopping) return;
     s->stopping = 1;
     RN_INFO("serve: %s received, shutting down", signum == SIGTERM ? "SIGTERM" : "SIGINT");
     rn_kafka_shutdown(s->kafka); /* parked fetches answered now */
@@ -122,8 +119,7 @@ int rn_cli_serve_main(int argc, char **argv)
         }
         int matched = 0;
         for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) {
-            if (strcmp(argv[i], flags[f].flag))
-                continue;
+            if (strcmp(argv[i], flags[f].flag)) continue;
             matched = 1;
             if (i + 1 >= argc) {
                 fprintf(stderr, "runnel serve: %s needs a value\n", argv[i]);
@@ -134,8 +130,7 @@ int rn_cli_serve_main(int argc, char **argv)
                 return 2;
             }
         }
-        if (matched)
-            continue;
+        if (matched) continue;
         if (!strcmp(argv[i], "--set") && i + 1 < argc) {
             char kv[1024];
             snprintf(kv, sizeof kv, "%s", argv[++i]);
@@ -207,17 +202,14 @@ int rn_cli_serve_main(int argc, char **argv)
     rc = 0;
 out:
     rn_http_stop(s.http);
-    if (s.listener)
-        rn_listener_close(s.listener);
-    if (s.kafka)
-        rn_kafka_shutdown(s.kafka);
+    if (s.listener) rn_listener_close(s.listener);
+    if (s.kafka) rn_kafka_shutdown(s.kafka);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     rn_broker_fini(&s.broker);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     rn_kafka_free(s.kafka);
     rn_registry_close(s.registry); /* after http and the broker: nothing uses it any more */
-    if (uv_loop_close(&s.loop) != 0)
-        RN_WARN("serve: event loop closed with handles still open");
+    if (uv_loop_close(&s.loop) != 0) RN_WARN("serve: event loop closed with handles still open");
     RN_INFO("serve: stopped");
     return rc;
 }

@@ -20,10 +20,8 @@ void rn_buf_fini(rn_buf *b)
 
 int rn_buf_reserve(rn_buf *b, size_t n)
 {
-    if (b->oom)
-        return RN_ENOMEM;
-    if (b->cap - b->len >= n)
-        return RN_OK;
+    if (b->oom) return RN_ENOMEM;
+    if (b->cap - b->len >= n) return RN_OK;
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->len < n) {
         if (cap > SIZE_MAX / 2) {
@@ -44,10 +42,8 @@ int rn_buf_reserve(rn_buf *b, size_t n)
 
 uint8_t *rn_buf_extend(rn_buf *b, size_t n)
 {
-    if (n == 0)
-        return b->oom ? NULL : b->p;
-    if (rn_buf_reserve(b, n))
-        return NULL;
+    if (n == 0) return b->oom ? NULL : b->p;
+    if (rn_buf_reserve(b, n)) return NULL;
     uint8_t *at = b->p + b->len;
     b->len += n;
     return at;
@@ -56,44 +52,38 @@ uint8_t *rn_buf_extend(rn_buf *b, size_t n)
 uint8_t *rn_buf_append(rn_buf *b, const void *data, size_t n)
 {
     uint8_t *at = rn_buf_extend(b, n);
-    if (at && n)
-        memcpy(at, data, n);
+    if (at && n) memcpy(at, data, n);
     return at;
 }
 
 void rn_buf_put_i8(rn_buf *b, int8_t v)
 {
     uint8_t *p = rn_buf_extend(b, 1);
-    if (p)
-        p[0] = (uint8_t)v;
+    if (p) p[0] = (uint8_t)v;
 }
 
 void rn_buf_put_i16(rn_buf *b, int16_t v)
 {
     uint8_t *p = rn_buf_extend(b, 2);
-    if (p)
-        rn_be16_store(p, (uint16_t)v);
+    if (p) rn_be16_store(p, (uint16_t)v);
 }
 
 void rn_buf_put_i32(rn_buf *b, int32_t v)
 {
     uint8_t *p = rn_buf_extend(b, 4);
-    if (p)
-        rn_be32_store(p, (uint32_t)v);
+    if (p) rn_be32_store(p, (uint32_t)v);
 }
 
 void rn_buf_put_u32(rn_buf *b, uint32_t v)
 {
     uint8_t *p = rn_buf_extend(b, 4);
-    if (p)
-        rn_be32_store(p, v);
+    if (p) rn_be32_store(p, v);
 }
 
 void rn_buf_put_i64(rn_buf *b, int64_t v)
 {
     uint8_t *p = rn_buf_extend(b, 8);
-    if (p)
-        rn_be64_store(p, (uint64_t)v);
+    if (p) rn_be64_store(p, (uint64_t)v);
 }
 
 void rn_buf_put_f64(rn_buf *b, double v)
@@ -217,8 +207,7 @@ static uint64_t rd_uvarint_max(rn_reader *r, int maxbytes)
         }
         uint8_t b = *r->p++;
         v |= (uint64_t)(b & 0x7f) << (7 * i);
-        if (!(b & 0x80))
-            return v;
+        if (!(b & 0x80)) return v;
     }
     r->err = 1; /* too long */
     return 0;

@@ -113,10 +113,10 @@ int64_t rn_rd_i64(rn_reader *r);
 uint16_t rn_rd_u16(rn_reader *r);
 uint32_t rn_rd_u32(rn_reader *r);
 double rn_rd_f64(rn_reader *r);
-uint64_t rn_rd_uvarint(rn_reader *r); /* at most 10 bytes */
+uint64_t rn_rd_uvarint(rn_reader *r);   /* at most 10 bytes */
 uint32_t rn_rd_uvarint32(rn_reader *r); /* fails if the value exceeds UINT32_MAX */
-int32_t rn_rd_varint(rn_reader *r);   /* zigzag, at most 5 bytes */
-int64_t rn_rd_varlong(rn_reader *r);  /* zigzag, at most 10 bytes */
+int32_t rn_rd_varint(rn_reader *r);     /* zigzag, at most 5 bytes */
+int64_t rn_rd_varlong(rn_reader *r);    /* zigzag, at most 10 bytes */
 /* Returns a pointer to the next n bytes and advances; NULL (and err set) if short. */
 const uint8_t *rn_rd_bytes(rn_reader *r, size_t n);
 /* Skips n bytes. */

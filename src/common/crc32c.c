@@ -30,15 +30,14 @@ static void table_init(void)
 
 static uint32_t crc_sw(uint32_t crc, const unsigned char *p, size_t len)
 {
-    if (!__atomic_load_n(&table_ready, __ATOMIC_ACQUIRE))
-        table_init();
+    if (!__atomic_load_n(&table_ready, __ATOMIC_ACQUIRE)) table_init();
     while (len >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
         w ^= crc;
         crc = table[7][w & 0xff] ^ table[6][(w >> 8) & 0xff] ^ table[5][(w >> 16) & 0xff] ^
-              table[4][(w >> 24) & 0xff] ^ table[3][(w >> 32) & 0xff] ^
-              table[2][(w >> 40) & 0xff] ^ table[1][(w >> 48) & 0xff] ^ table[0][w >> 56];
+              table[4][(w >> 24) & 0xff] ^ table[3][(w >> 32) & 0xff] ^ table[2][(w >> 40) & 0xff] ^
+              table[1][(w >> 48) & 0xff] ^ table[0][w >> 56];
         p += 8;
         len -= 8;
     }
@@ -49,7 +48,7 @@ static uint32_t crc_sw(uint32_t crc, const unsigned char *p, size_t len)
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const unsigned char *p,
-                                                          size_t len)
+                                                         size_t len)
 {
     uint64_t c = crc;
     while (len >= 8) {
@@ -72,10 +71,8 @@ uint32_t rn_crc32c(uint32_t crc, const void *data, size_t len)
     crc = ~crc;
 #if defined(__x86_64__)
     static int have_hw = -1;
-    if (have_hw < 0)
-        have_hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
-    if (have_hw)
-        return ~crc_hw(crc, p, len);
+    if (have_hw < 0) have_hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+    if (have_hw) return ~crc_hw(crc, p, len);
 #endif
     return ~crc_sw(crc, p, len);
 }

@@ -19,8 +19,7 @@ void rn_diag(enum rn_diag_level level, const char *fmt, ...) __attribute__((form
 
 #define RN_DEBUG(...)                                                                              \
     do {                                                                                           \
-        if (rn_diag_enabled(RN_DIAG_DEBUG))                                                        \
-            rn_diag(RN_DIAG_DEBUG, __VA_ARGS__);                                                   \
+        if (rn_diag_enabled(RN_DIAG_DEBUG)) rn_diag(RN_DIAG_DEBUG, __VA_ARGS__);                   \
     } while (0)
 #define RN_INFO(...)  rn_diag(RN_DIAG_INFO, __VA_ARGS__)
 #define RN_WARN(...)  rn_diag(RN_DIAG_WARN, __VA_ARGS__)

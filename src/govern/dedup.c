@@ -35,15 +35,13 @@ struct rn_dedup {
 rn_dedup *rn_dedup_new(int64_t window_ms)
 {
     rn_dedup *d = calloc(1, sizeof *d);
-    if (d)
-        d->window_ms = window_ms;
+    if (d) d->window_ms = window_ms;
     return d;
 }
 
 void rn_dedup_free(rn_dedup *d)
 {
-    if (!d)
-        return;
+    if (!d) return;
     free(d->tab);
     free(d->fifo);
     free(d);
@@ -73,14 +71,11 @@ static size_t hash_id(const uint8_t id[16])
 
 static dd_entry *lookup(const rn_dedup *d, const uint8_t id[16])
 {
-    if (!d->cap)
-        return NULL;
+    if (!d->cap) return NULL;
     for (size_t i = hash_id(id) & (d->cap - 1);; i = (i + 1) & (d->cap - 1)) {
         dd_entry *e = &d->tab[i];
-        if (!e->used)
-            return NULL;
-        if (!memcmp(e->id, id, 16))
-            return e;
+        if (!e->used) return NULL;
+        if (!memcmp(e->id, id, 16)) return e;
     }
 }
 
@@ -91,8 +86,7 @@ static void remove_at(rn_dedup *d, size_t i)
     size_t j = i;
     for (;;) {
         j = (j + 1) & mask;
-        if (!d->tab[j].used)
-            break;
+        if (!d->tab[j].used) break;
         size_t home = hash_id(d->tab[j].id) & mask;
         /* Move j into the hole at i if its home is not in (i, j]. */
         if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
@@ -108,11 +102,9 @@ static int grow(rn_dedup *d)
 {
     size_t cap = d->cap ? d->cap * 2 : 1024;
     dd_entry *t = calloc(cap, sizeof *t);
-    if (!t)
-        return -1;
+    if (!t) return -1;
     for (size_t i = 0; i < d->cap; i++) {
-        if (!d->tab[i].used)
-            continue;
+        if (!d->tab[i].used) continue;
         size_t j = hash_id(d->tab[i].id) & (cap - 1);
         while (t[j].used)
             j = (j + 1) & (cap - 1);
@@ -128,11 +120,9 @@ static void expire(rn_dedup *d, int64_t now_ms)
 {
     while (d->fn > 0) {
         dd_fifo *f = &d->fifo[d->fhead];
-        if (f->time_ms >= now_ms - d->window_ms)
-            break;
+        if (f->time_ms >= now_ms - d->window_ms) break;
         dd_entry *e = lookup(d, f->id);
-        if (e && e->time_ms == f->time_ms)
-            remove_at(d, (size_t)(e - d->tab));
+        if (e && e->time_ms == f->time_ms) remove_at(d, (size_t)(e - d->tab));
         d->fhead = (d->fhead + 1) % d->fcap;
         d->fn--;
     }
@@ -143,8 +133,7 @@ int rn_dedup_find(rn_dedup *d, const uint8_t id[16], int64_t now_ms, int32_t *pa
 {
     expire(d, now_ms);
     dd_entry *e = lookup(d, id);
-    if (!e || e->time_ms < now_ms - d->window_ms)
-        return 0;
+    if (!e || e->time_ms < now_ms - d->window_ms) return 0;
     *partition = e->partition;
     *offset = e->offset;
     return 1;
@@ -158,8 +147,7 @@ void rn_dedup_add(rn_dedup *d, const uint8_t id[16], int32_t partition, int64_t 
     if (d->fn == d->fcap) {
         size_t fcap = d->fcap ? d->fcap * 2 : 1024;
         dd_fifo *f = malloc(fcap * sizeof *f);
-        if (!f)
-            return;
+        if (!f) return;
         for (size_t i = 0; i < d->fn; i++)
             f[i] = d->fifo[(d->fhead + i) % d->fcap];
         free(d->fifo);
@@ -190,12 +178,10 @@ void rn_dedup_add(rn_dedup *d, const uint8_t id[16], int32_t partition, int64_t 
  * is reset first (it holds only this value's document). */
 static int event_id_of(rn_arena *a, const uint8_t *value, int32_t len, uint8_t out[16])
 {
-    if (!value || len <= 0)
-        return 0;
+    if (!value || len <= 0) return 0;
     rn_arena_reset(a);
     const rn_jval *root;
-    if (rn_jdoc_parse(a, value, (size_t)len, &root, NULL) != RN_OK)
-        return 0;
+    if (rn_jdoc_parse(a, value, (size_t)len, &root, NULL) != RN_OK) return 0;
     const rn_jval *id = rn_jval_get(root, "eventId", 7);
     /* a zero byte in the string fails the UUID syntax */
     return id && id->type == RN_JSTRING &&
@@ -207,21 +193,18 @@ int rn_dedup_rebuild(rn_dedup *d, rn_partition *part, int32_t partition, int64_t
 {
     int64_t from, found_ts;
     int rc = rn_partition_offset_for_time(part, now_ms - d->window_ms, &from, &found_ts, err);
-    if (rc || from < 0)
-        return rc;
+    if (rc || from < 0) return rc;
     int64_t end = rn_partition_log_end(part);
     rn_buf buf = {0};
     rn_arena doc = {0};
     while (from < end && rc == RN_OK) {
         buf.len = 0;
         rc = rn_partition_read(part, from, 1 << 20, &buf, err);
-        if (rc || buf.len == 0)
-            break;
+        if (rc || buf.len == 0) break;
         size_t pos = 0;
         while (pos < buf.len) {
             size_t blen = rn_batch_next_size(buf.p + pos, buf.len - pos);
-            if (!blen)
-                break;
+            if (!blen) break;
             rn_record_iter it;
             if (rn_record_iter_init(&it, buf.p + pos, blen, RN_BATCH_DEFAULT_MAX_DECOMPRESSED,
                                     NULL) == RN_OK) {
@@ -239,8 +222,7 @@ int rn_dedup_rebuild(rn_dedup *d, rn_partition *part, int32_t partition, int64_t
             }
             pos += blen;
         }
-        if (pos == 0)
-            break;
+        if (pos == 0) break;
     }
     rn_buf_fini(&buf);
     rn_arena_fini(&doc);

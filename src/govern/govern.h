@@ -38,8 +38,8 @@ typedef int (*rn_govern_schema_fn)(void *arg, const char *subject, int version,
 #define RN_GOVERN_MAX_ERRORS 8 /* per-record errors reported per batch */
 
 typedef struct rn_govern_record_error {
-    int32_t index;   /* record index in the batch */
-    char *message;   /* "/eventType: ...", arena memory */
+    int32_t index; /* record index in the batch */
+    char *message; /* "/eventType: ...", arena memory */
 } rn_govern_record_error;
 
 typedef struct rn_govern_verdict {
@@ -47,16 +47,16 @@ typedef struct rn_govern_verdict {
     int32_t nrejected;                                   /* > 0: refuse the batch */
     rn_govern_record_error errors[RN_GOVERN_MAX_ERRORS]; /* the first ones */
     int nerrors;
-    char *message;       /* one line for ProduceResponse.error_message (arena) */
-    int32_t nduplicates; /* records whose eventId is in the window */
+    char *message;                  /* one line for ProduceResponse.error_message (arena) */
+    int32_t nduplicates;            /* records whose eventId is in the window */
     int64_t first_duplicate_offset; /* original offset of the first duplicate, or -1 */
     /* Per record (arena arrays, nrecords long). */
-    uint8_t *duplicate;   /* 1 if this record is a duplicate */
-    uint8_t (*ids)[16];   /* eventId, if has_id */
+    uint8_t *duplicate; /* 1 if this record is a duplicate */
+    uint8_t (*ids)[16]; /* eventId, if has_id */
     uint8_t *has_id;
-    int32_t *deltas;      /* offset delta inside the batch */
-    char **types;         /* eventType (arena) or NULL, for rejection counters */
-    char **reasons;       /* why the record was rejected (arena), NULL if it was not */
+    int32_t *deltas; /* offset delta inside the batch */
+    char **types;    /* eventType (arena) or NULL, for rejection counters */
+    char **reasons;  /* why the record was rejected (arena), NULL if it was not */
 } rn_govern_verdict;
 
 /* Creates the governor with the broker's naming rules (runnel.naming.* keys). schema_fn
@@ -71,9 +71,8 @@ void rn_govern_set_schema_fn(rn_govern *g, rn_govern_schema_fn fn, void *arg);
  * settings, filling v from arena a: with runnel.validation=none nothing is rejected and
  * only the eventIds of records that are envelopes are read (for dedup). Returns RN_OK
  * (see v) or RN_ENOMEM/RN_EPROTO. */
-int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s,
-                    rn_dedup *dedup, const uint8_t *p, size_t len, rn_arena *a,
-                    rn_govern_verdict *v, rn_err *err);
+int rn_govern_check(rn_govern *g, const char *topic, const rn_topic_settings *s, rn_dedup *dedup,
+                    const uint8_t *p, size_t len, rn_arena *a, rn_govern_verdict *v, rn_err *err);
 
 /* Writes into out a copy of the batch without the duplicate records of v: same header
  * (offset range, timestamps, producer id and sequence, codec), fewer records, new CRC.

@@ -85,8 +85,7 @@ static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, con
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *json)
 {
     char *copy = strdup(json);
-    if (!copy)
-        return MHD_NO;
+    if (!copy) return MHD_NO;
     return send_owned(c, status, "application/json", copy, strlen(copy));
 }
 
@@ -155,8 +154,7 @@ int rn_http_start(const char *hostport, rn_registry *registry, rn_http **out, ch
     char host[256];
     int port;
     int rc = rn_net_split_hostport(hostport, host, sizeof host, &port, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     struct sockaddr_in sa4;
     struct sockaddr_in6 sa6;
     const struct sockaddr *sa;
@@ -176,8 +174,7 @@ int rn_http_start(const char *hostport, rn_registry *registry, rn_http **out, ch
         return rn_err_set(err, RN_EINVAL, "bad address '%s': host must be an IP address", hostport);
     }
     rn_http *h = calloc(1, sizeof *h);
-    if (!h)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!h) return rn_err_set(err, RN_ENOMEM, "out of memory");
     h->registry = registry;
     h->d =
         MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, sa,
@@ -202,8 +199,7 @@ int rn_http_start(const char *hostport, rn_registry *registry, rn_http **out, ch
 
 void rn_http_stop(rn_http *h)
 {
-    if (!h)
-        return;
+    if (!h) return;
     MHD_stop_daemon(h->d);
     free(h);
 }

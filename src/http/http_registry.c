@@ -41,12 +41,9 @@ typedef struct ctx {
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -59,11 +56,9 @@ long rn_http_percent_decode(const char *src, size_t len, char *dst, int plus_spa
             if (i + 2 >= len) /* needs two more characters */
                 return -1;
             int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
+            if (hi < 0 || lo < 0) return -1;
             ch = (char)(hi * 16 + lo);
-            if (!ch)
-                return -1;
+            if (!ch) return -1;
             i += 2;
         } else if (ch == '+' && plus_space) {
             ch = ' ';
@@ -83,25 +78,20 @@ static int parse_target(ctx *c)
     const char *t = c->req->target ? c->req->target : "";
     size_t len = strlen(t);
     c->buf = malloc(len + MAX_SEGS + 2 * MAX_QUERY + 2);
-    if (!c->buf)
-        return -2;
+    if (!c->buf) return -2;
     const char *q = strchr(t, '?');
     size_t plen = q ? (size_t)(q - t) : len;
     char *o = c->buf;
-    if (plen == 0 || t[0] != '/')
-        return -1;
+    if (plen == 0 || t[0] != '/') return -1;
     size_t i = 1;
     while (i < plen) {
         size_t j = i;
         while (j < plen && t[j] != '/')
             j++;
-        if (j == i)
-            return -1; /* "//" */
-        if (c->nseg == MAX_SEGS)
-            return -1;
+        if (j == i) return -1; /* "//" */
+        if (c->nseg == MAX_SEGS) return -1;
         long n = rn_http_percent_decode(t + i, j - i, o, 0);
-        if (n < 0)
-            return -1;
+        if (n < 0) return -1;
         c->seg[c->nseg++] = o;
         o += n + 1;
         i = j + 1; /* a trailing '/' ends the loop: "/subjects/" is "/subjects" */
@@ -112,19 +102,16 @@ static int parse_target(ctx *c)
             const char *amp = memchr(p, '&', (size_t)(end - p));
             const char *stop = amp ? amp : end;
             if (stop > p) {
-                if (c->nq == MAX_QUERY)
-                    return -1;
+                if (c->nq == MAX_QUERY) return -1;
                 const char *eq = memchr(p, '=', (size_t)(stop - p));
                 const char *kend = eq ? eq : stop;
                 long n = rn_http_percent_decode(p, (size_t)(kend - p), o, 1);
-                if (n < 0)
-                    return -1;
+                if (n < 0) return -1;
                 c->qk[c->nq] = o;
                 o += n + 1;
                 if (eq) {
                     n = rn_http_percent_decode(eq + 1, (size_t)(stop - eq - 1), o, 1);
-                    if (n < 0)
-                        return -1;
+                    if (n < 0) return -1;
                 } else {
                     *o = '\0';
                     n = 0;
@@ -141,8 +128,7 @@ static int parse_target(ctx *c)
 static const char *query(const ctx *c, const char *key)
 {
     for (int i = c->nq - 1; i >= 0; i--) /* the last occurrence wins */
-        if (!strcmp(c->qk[i], key))
-            return c->qv[i];
+        if (!strcmp(c->qk[i], key)) return c->qv[i];
     return NULL;
 }
 
@@ -215,8 +201,7 @@ static bool media_is(const char *header, const char *type)
 static bool content_type_ok(const ctx *c)
 {
     const char *t = c->req->content_type;
-    if (!t || !*t)
-        return true;
+    if (!t || !*t) return true;
     while (*t == ' ')
         t++;
     return media_is(t, CT_V1) || media_is(t, CT_DEFAULT) || media_is(t, CT_JSON) ||
@@ -226,20 +211,16 @@ static bool content_type_ok(const ctx *c)
 /* The response type the Accept header prefers; Confluent's v1 type by default. */
 static const char *negotiate(const char *accept)
 {
-    if (!accept || !*accept || strstr(accept, CT_V1) || strstr(accept, "*/*"))
-        return CT_V1;
-    if (strstr(accept, CT_DEFAULT))
-        return CT_DEFAULT;
-    if (strstr(accept, CT_JSON))
-        return CT_JSON;
+    if (!accept || !*accept || strstr(accept, CT_V1) || strstr(accept, "*/*")) return CT_V1;
+    if (strstr(accept, CT_DEFAULT)) return CT_DEFAULT;
+    if (strstr(accept, CT_JSON)) return CT_JSON;
     return CT_V1;
 }
 
 /* Parses the body as a JSON object into *out. On failure replies and returns 0. */
 static int body_object(ctx *c, json_t **out)
 {
-    if (!content_type_ok(c))
-        return reply_error(c, 415, 415, "HTTP 415 Unsupported Media Type"), 0;
+    if (!content_type_ok(c)) return reply_error(c, 415, 415, "HTTP 415 Unsupported Media Type"), 0;
     json_error_t je;
     json_t *j = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, &je);
     if (!j) {
@@ -262,8 +243,7 @@ static int schema_body(ctx *c, rn_reg_schema_in *in, json_t **holder)
 {
     memset(in, 0, sizeof *in);
     in->id = in->version = -1;
-    if (!body_object(c, holder))
-        return 0;
+    if (!body_object(c, holder)) return 0;
     const json_t *s = json_object_get(*holder, "schema");
     const json_t *t = json_object_get(*holder, "schemaType");
     const json_t *refs = json_object_get(*holder, "references");
@@ -345,15 +325,13 @@ static int parse_id(ctx *c, const char *s, int *out)
 /* Replies with the result of a registry call that returns JSON. */
 static int reply_result(ctx *c, int rc, json_t *out, const rn_reg_err *e)
 {
-    if (rc)
-        return reply_reg(c, e);
+    if (rc) return reply_reg(c, e);
     return reply_json(c, 200, out);
 }
 
 static int raw_schema(ctx *c, int rc, json_t *out, const rn_reg_err *e)
 {
-    if (rc)
-        return reply_reg(c, e);
+    if (rc) return reply_reg(c, e);
     const char *s = json_string_value(json_object_get(out, "schema"));
     set_body(c, 200, strdup(s ? s : ""));
     json_decref(out);
@@ -371,13 +349,11 @@ static int h_subject_versions(ctx *c, const char *subject)
     if (is_method(c, "POST")) {
         rn_reg_schema_in in;
         json_t *holder = NULL;
-        if (!schema_body(c, &in, &holder))
-            return 1;
+        if (!schema_body(c, &in, &holder)) return 1;
         int id = 0;
         int rc = rn_registry_register(c->reg, subject, &in, &id, &e);
         json_decref(holder);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(c, 200, json_pack("{s:i}", "id", id));
     }
     return not_allowed(c);
@@ -388,31 +364,23 @@ static int h_subject_version(ctx *c, const char *subject, const char *vs, const 
     rn_reg_err e;
     json_t *out = NULL;
     int version;
-    if (!tail && !is_method(c, "GET") && !is_method(c, "DELETE"))
-        return not_allowed(c);
-    if (tail && !is_method(c, "GET"))
-        return not_allowed(c);
-    if (!parse_version(c, vs, &version))
-        return 1;
+    if (!tail && !is_method(c, "GET") && !is_method(c, "DELETE")) return not_allowed(c);
+    if (tail && !is_method(c, "GET")) return not_allowed(c);
+    if (!parse_version(c, vs, &version)) return 1;
     if (!tail && is_method(c, "DELETE")) {
         int deleted = 0;
         int rc = rn_registry_delete_version(c->reg, subject, version, query_bool(c, "permanent"),
                                             &deleted, &e);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(c, 200, json_integer(deleted));
     }
     bool deleted = query_bool(c, "deleted");
-    if (tail && !strcmp(tail, "referencedby"))
-        deleted = true;
+    if (tail && !strcmp(tail, "referencedby")) deleted = true;
     int rc = rn_registry_get_version(c->reg, subject, version, deleted, &out, &e);
-    if (!tail)
-        return reply_result(c, rc, out, &e);
-    if (!strcmp(tail, "schema"))
-        return raw_schema(c, rc, out, &e);
+    if (!tail) return reply_result(c, rc, out, &e);
+    if (!strcmp(tail, "schema")) return raw_schema(c, rc, out, &e);
     /* referencedby: references are not supported, so nothing refers to anything */
-    if (rc)
-        return reply_reg(c, &e);
+    if (rc) return reply_reg(c, &e);
     json_decref(out);
     return reply_json(c, 200, json_array());
 }
@@ -422,8 +390,7 @@ static int h_subjects(ctx *c)
     rn_reg_err e;
     json_t *out = NULL;
     if (c->nseg == 1) {
-        if (!is_method(c, "GET"))
-            return not_allowed(c);
+        if (!is_method(c, "GET")) return not_allowed(c);
         int rc = rn_registry_list_subjects(c->reg, query_bool(c, "deleted"), &out, &e);
         return reply_result(c, rc, out, &e);
     }
@@ -432,8 +399,7 @@ static int h_subjects(ctx *c)
         if (is_method(c, "POST")) {
             rn_reg_schema_in in;
             json_t *holder = NULL;
-            if (!schema_body(c, &in, &holder))
-                return 1;
+            if (!schema_body(c, &in, &holder)) return 1;
             int rc = rn_registry_lookup(c->reg, subject, &in, query_bool(c, "deleted"), &out, &e);
             json_decref(holder);
             return reply_result(c, rc, out, &e);
@@ -445,12 +411,9 @@ static int h_subjects(ctx *c)
         }
         return not_allowed(c);
     }
-    if (strcmp(c->seg[2], "versions"))
-        return not_found(c);
-    if (c->nseg == 3)
-        return h_subject_versions(c, subject);
-    if (c->nseg == 4)
-        return h_subject_version(c, subject, c->seg[3], NULL);
+    if (strcmp(c->seg[2], "versions")) return not_found(c);
+    if (c->nseg == 3) return h_subject_versions(c, subject);
+    if (c->nseg == 4) return h_subject_version(c, subject, c->seg[3], NULL);
     if (c->nseg == 5 && (!strcmp(c->seg[4], "schema") || !strcmp(c->seg[4], "referencedby")))
         return h_subject_version(c, subject, c->seg[3], c->seg[4]);
     return not_found(c);
@@ -461,20 +424,16 @@ static int h_schemas(ctx *c)
     rn_reg_err e;
     json_t *out = NULL;
     if (c->nseg == 2 && !strcmp(c->seg[1], "types")) {
-        if (!is_method(c, "GET"))
-            return not_allowed(c);
+        if (!is_method(c, "GET")) return not_allowed(c);
         return reply_json(c, 200, json_pack("[s]", "JSON"));
     }
-    if (c->nseg < 3 || c->nseg > 4 || strcmp(c->seg[1], "ids"))
-        return not_found(c);
+    if (c->nseg < 3 || c->nseg > 4 || strcmp(c->seg[1], "ids")) return not_found(c);
     if (c->nseg == 4 && strcmp(c->seg[3], "schema") && strcmp(c->seg[3], "versions") &&
         strcmp(c->seg[3], "subjects"))
         return not_found(c);
-    if (!is_method(c, "GET"))
-        return not_allowed(c);
+    if (!is_method(c, "GET")) return not_allowed(c);
     int id;
-    if (!parse_id(c, c->seg[2], &id))
-        return 1;
+    if (!parse_id(c, c->seg[2], &id)) return 1;
     bool deleted = query_bool(c, "deleted");
     int rc;
     if (c->nseg == 3 || !strcmp(c->seg[3], "schema")) {
@@ -493,15 +452,12 @@ static int h_compatibility(ctx *c)
     if (c->nseg < 4 || c->nseg > 5 || strcmp(c->seg[1], "subjects") ||
         strcmp(c->seg[3], "versions"))
         return not_found(c);
-    if (!is_method(c, "POST"))
-        return not_allowed(c);
+    if (!is_method(c, "POST")) return not_allowed(c);
     int version = 0; /* every version the subject's level checks */
-    if (c->nseg == 5 && !parse_version(c, c->seg[4], &version))
-        return 1;
+    if (c->nseg == 5 && !parse_version(c, c->seg[4], &version)) return 1;
     rn_reg_schema_in in;
     json_t *holder = NULL, *out = NULL;
-    if (!schema_body(c, &in, &holder))
-        return 1;
+    if (!schema_body(c, &in, &holder)) return 1;
     rn_reg_err e;
     int rc = rn_registry_check(c->reg, c->seg[2], version, &in, query_bool(c, "verbose"), &out, &e);
     json_decref(holder);
@@ -515,40 +471,33 @@ static const char INVALID_MODE[] = "Invalid mode. Valid values are READWRITE, RE
 
 static int h_config(ctx *c)
 {
-    if (c->nseg > 2)
-        return not_found(c);
+    if (c->nseg > 2) return not_found(c);
     const char *subject = c->nseg == 2 ? c->seg[1] : NULL;
     rn_reg_err e;
     rn_compat_level level;
     int rc;
     if (is_method(c, "GET")) {
         rc = rn_registry_get_config(c->reg, subject, query_bool(c, "defaultToGlobal"), &level, &e);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(c, 200,
                           json_pack("{s:s}", "compatibilityLevel", rn_compat_level_name(level)));
     }
     if (is_method(c, "PUT")) {
         json_t *body = NULL;
-        if (!body_object(c, &body))
-            return 1;
+        if (!body_object(c, &body)) return 1;
         const json_t *v = json_object_get(body, "compatibility");
-        if (!v)
-            v = json_object_get(body, "compatibilityLevel");
+        if (!v) v = json_object_get(body, "compatibilityLevel");
         int l = rn_compat_level_parse(json_string_value(v));
         json_decref(body);
-        if (l < 0)
-            return reply_error(c, 422, RN_REG_INVALID_COMPAT, INVALID_LEVEL);
+        if (l < 0) return reply_error(c, 422, RN_REG_INVALID_COMPAT, INVALID_LEVEL);
         rc = rn_registry_set_config(c->reg, subject, (rn_compat_level)l, &e);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(
             c, 200, json_pack("{s:s}", "compatibility", rn_compat_level_name((rn_compat_level)l)));
     }
     if (is_method(c, "DELETE")) {
         rc = rn_registry_delete_config(c->reg, subject, &level, &e);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(c, 200,
                           json_pack("{s:s}", "compatibilityLevel", rn_compat_level_name(level)));
     }
@@ -557,35 +506,29 @@ static int h_config(ctx *c)
 
 static int h_mode(ctx *c)
 {
-    if (c->nseg > 2)
-        return not_found(c);
+    if (c->nseg > 2) return not_found(c);
     const char *subject = c->nseg == 2 ? c->seg[1] : NULL;
     rn_reg_err e;
     rn_reg_mode mode;
     int rc;
     if (is_method(c, "GET")) {
         rc = rn_registry_get_mode(c->reg, subject, query_bool(c, "defaultToGlobal"), &mode, &e);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(c, 200, json_pack("{s:s}", "mode", rn_reg_mode_name(mode)));
     }
     if (is_method(c, "PUT")) {
         json_t *body = NULL;
-        if (!body_object(c, &body))
-            return 1;
+        if (!body_object(c, &body)) return 1;
         int m = rn_reg_mode_parse(json_string_value(json_object_get(body, "mode")));
         json_decref(body);
-        if (m < 0)
-            return reply_error(c, 422, RN_REG_INVALID_MODE, INVALID_MODE);
+        if (m < 0) return reply_error(c, 422, RN_REG_INVALID_MODE, INVALID_MODE);
         rc = rn_registry_set_mode(c->reg, subject, (rn_reg_mode)m, query_bool(c, "force"), &e);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(c, 200, json_pack("{s:s}", "mode", rn_reg_mode_name((rn_reg_mode)m)));
     }
     if (is_method(c, "DELETE") && subject) {
         rc = rn_registry_delete_mode(c->reg, subject, &mode, &e);
-        if (rc)
-            return reply_reg(c, &e);
+        if (rc) return reply_reg(c, &e);
         return reply_json(c, 200, json_pack("{s:s}", "mode", rn_reg_mode_name(mode)));
     }
     return not_allowed(c);
@@ -596,23 +539,19 @@ static int h_mode(ctx *c)
 static bool registry_path(const char *target)
 {
     static const char *const roots[] = {"subjects", "schemas", "compatibility", "config", "mode"};
-    if (!target || target[0] != '/')
-        return false;
+    if (!target || target[0] != '/') return false;
     const char *p = target + 1;
-    if (*p == '\0' || *p == '?')
-        return true; /* "/" */
+    if (*p == '\0' || *p == '?') return true; /* "/" */
     for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
         size_t n = strlen(roots[i]);
-        if (!strncmp(p, roots[i], n) && (p[n] == '\0' || p[n] == '/' || p[n] == '?'))
-            return true;
+        if (!strncmp(p, roots[i], n) && (p[n] == '\0' || p[n] == '/' || p[n] == '?')) return true;
     }
     return false;
 }
 
 int rn_http_registry_handle(rn_registry *reg, const rn_http_request *req, rn_http_response *resp)
 {
-    if (!registry_path(req->target))
-        return 0;
+    if (!registry_path(req->target)) return 0;
     ctx c;
     memset(&c, 0, sizeof c);
     c.reg = reg;

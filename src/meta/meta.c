@@ -32,8 +32,7 @@ static int exec(rn_meta *m, const char *sql, rn_err *err)
 int rn_meta_open(const char *path, rn_meta **out, rn_err *err)
 {
     rn_meta *m = calloc(1, sizeof *m);
-    if (!m)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!m) return rn_err_set(err, RN_ENOMEM, "out of memory");
     snprintf(m->path, sizeof m->path, "%s", path);
     if (sqlite3_open(path, &m->db) != SQLITE_OK) {
         int rc = rn_err_set(err, RN_EIO, "%s: cannot open: %s", path,
@@ -62,8 +61,7 @@ int rn_meta_open(const char *path, rn_meta **out, rn_err *err)
 
 void rn_meta_close(rn_meta *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     sqlite3_close(m->db);
     free(m);
 }
@@ -100,20 +98,18 @@ int rn_meta_set(rn_meta *m, const char *key, const char *value, rn_err *err)
     return rc;
 }
 
-static int insert_configs(rn_meta *m, const char *name, const rn_config_kv *kv, int n,
-                          rn_err *err)
+static int insert_configs(rn_meta *m, const char *name, const rn_config_kv *kv, int n, rn_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(m->db, "INSERT INTO topic_configs(topic, key, value) VALUES(?,?,?)",
-                           -1, &st, NULL))
+    if (sqlite3_prepare_v2(m->db, "INSERT INTO topic_configs(topic, key, value) VALUES(?,?,?)", -1,
+                           &st, NULL))
         return db_fail(m, err, "insert config");
     int rc = RN_OK;
     for (int i = 0; i < n && rc == RN_OK; i++) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, kv[i].key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, kv[i].value, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = db_fail(m, err, "insert config");
+        if (sqlite3_step(st) != SQLITE_DONE) rc = db_fail(m, err, "insert config");
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -128,18 +124,16 @@ static int begin_txn(rn_meta *m, rn_err *err)
 
 static int finish_txn(rn_meta *m, int rc, rn_err *err)
 {
-    if (rc == RN_OK)
-        return exec(m, "COMMIT", err);
+    if (rc == RN_OK) return exec(m, "COMMIT", err);
     exec(m, "ROLLBACK", NULL);
     return rc;
 }
 
-int rn_meta_topic_create(rn_meta *m, const char *name, int32_t partitions,
-                         const rn_config_kv *kv, int n, rn_err *err)
+int rn_meta_topic_create(rn_meta *m, const char *name, int32_t partitions, const rn_config_kv *kv,
+                         int n, rn_err *err)
 {
     int rc = begin_txn(m, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(m->db, "INSERT INTO topics(name, partitions) VALUES(?, ?)", -1, &st,
                            NULL))
@@ -152,8 +146,7 @@ int rn_meta_topic_create(rn_meta *m, const char *name, int32_t partitions,
         rc = rn_err_set(err, RN_ECONFLICT, "Topic '%s' already exists.", name);
     else if (s != SQLITE_DONE)
         rc = db_fail(m, err, "create topic");
-    if (rc == RN_OK)
-        rc = insert_configs(m, name, kv, n, err);
+    if (rc == RN_OK) rc = insert_configs(m, name, kv, n, err);
     return finish_txn(m, rc, err);
 }
 
@@ -161,8 +154,7 @@ static int exec_named(rn_meta *m, const char *sql, const char *name, int64_t num
                       int *changes, rn_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL))
-        return db_fail(m, err, "update");
+    if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL)) return db_fail(m, err, "update");
     if (use_num) {
         sqlite3_bind_int64(st, 1, num);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -170,8 +162,7 @@ static int exec_named(rn_meta *m, const char *sql, const char *name, int64_t num
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     }
     int rc = sqlite3_step(st) == SQLITE_DONE ? RN_OK : db_fail(m, err, "update");
-    if (changes)
-        *changes = sqlite3_changes(m->db);
+    if (changes) *changes = sqlite3_changes(m->db);
     sqlite3_finalize(st);
     return rc;
 }
@@ -179,8 +170,7 @@ static int exec_named(rn_meta *m, const char *sql, const char *name, int64_t num
 int rn_meta_topic_delete(rn_meta *m, const char *name, rn_err *err)
 {
     int rc = begin_txn(m, err), changes = 0;
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = exec_named(m, "DELETE FROM topics WHERE name=?", name, 0, 0, &changes, err);
     if (rc == RN_OK && changes == 0)
         rc = rn_err_set(err, RN_ENOTFOUND, "Topic '%s' does not exist.", name);
@@ -203,11 +193,9 @@ int rn_meta_topic_set_configs(rn_meta *m, const char *name, const rn_config_kv *
                               rn_err *err)
 {
     int rc = begin_txn(m, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = exec_named(m, "DELETE FROM topic_configs WHERE topic=?", name, 0, 0, NULL, err);
-    if (rc == RN_OK)
-        rc = insert_configs(m, name, kv, n, err);
+    if (rc == RN_OK) rc = insert_configs(m, name, kv, n, err);
     return finish_txn(m, rc, err);
 }
 
@@ -245,8 +233,7 @@ int rn_meta_topics_load(rn_meta *m, rn_meta_topic_cb cb, void *arg, rn_err *err)
             goto out;
         }
     }
-    if (s != SQLITE_DONE)
-        rc = db_fail(m, err, "load topics");
+    if (s != SQLITE_DONE) rc = db_fail(m, err, "load topics");
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(cs);

@@ -24,8 +24,8 @@ int rn_meta_get(rn_meta *m, const char *key, char *out, size_t outlen, rn_err *e
 int rn_meta_set(rn_meta *m, const char *key, const char *value, rn_err *err);
 
 /* Creates a topic row with its config overrides, atomically. RN_ECONFLICT if it exists. */
-int rn_meta_topic_create(rn_meta *m, const char *name, int32_t partitions,
-                         const rn_config_kv *kv, int n, rn_err *err);
+int rn_meta_topic_create(rn_meta *m, const char *name, int32_t partitions, const rn_config_kv *kv,
+                         int n, rn_err *err);
 /* Deletes a topic and its configs. RN_ENOTFOUND if absent. */
 int rn_meta_topic_delete(rn_meta *m, const char *name, rn_err *err);
 int rn_meta_topic_set_partitions(rn_meta *m, const char *name, int32_t partitions, rn_err *err);

@@ -52,8 +52,7 @@ typedef struct write_req {
     size_t len;
 } write_req;
 
-int rn_net_split_hostport(const char *hostport, char *host, size_t hostlen, int *port,
-                          rn_err *err)
+int rn_net_split_hostport(const char *hostport, char *host, size_t hostlen, int *port, rn_err *err)
 {
     const char *colon;
     const char *hs = hostport;
@@ -114,21 +113,17 @@ static void conn_closed_cb(uv_handle_t *h)
 
 void rn_conn_close(rn_conn *c, const char *reason)
 {
-    if (c->closing)
-        return;
+    if (c->closing) return;
     c->closing = 1;
-    if (reason)
-        RN_WARN("net: closing connection from %s: %s", c->peer, reason);
+    if (reason) RN_WARN("net: closing connection from %s: %s", c->peer, reason);
     rn_listener *l = c->l;
     if (c->prev)
         c->prev->next = c->next;
     else
         l->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    if (c->next) c->next->prev = c->prev;
     l->nconns--;
-    if (l->h.on_close)
-        l->h.on_close(c, c->ud);
+    if (l->h.on_close) l->h.on_close(c, c->ud);
     uv_close((uv_handle_t *)&c->tcp, conn_closed_cb);
 }
 
@@ -149,8 +144,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 /* Completes the current frame if whole: hands it up. Returns 0, or -1 if c closed. */
 static int deliver_if_complete(rn_conn *c)
 {
-    if (!c->frame || c->frame_got < c->frame_len)
-        return 0;
+    if (!c->frame || c->frame_got < c->frame_len) return 0;
     uint8_t *f = c->frame;
     size_t len = c->frame_len;
     c->frame = NULL;
@@ -166,14 +160,12 @@ static void consume_bytes(rn_conn *c, const uint8_t *p, size_t n)
     while (n > 0 && !c->closing) {
         if (!c->frame) {
             size_t take = 4 - c->size_got;
-            if (take > n)
-                take = n;
+            if (take > n) take = n;
             memcpy(c->size_bytes + c->size_got, p, take);
             c->size_got += take;
             p += take;
             n -= take;
-            if (c->size_got < 4)
-                return;
+            if (c->size_got < 4) return;
             int32_t size = (int32_t)rn_be32_load(c->size_bytes);
             if (size < 8) {
                 char msg[96];
@@ -198,14 +190,12 @@ static void consume_bytes(rn_conn *c, const uint8_t *p, size_t n)
             c->frame_got = 0;
         }
         size_t take = c->frame_len - c->frame_got;
-        if (take > n)
-            take = n;
+        if (take > n) take = n;
         memcpy(c->frame + c->frame_got, p, take);
         c->frame_got += take;
         p += take;
         n -= take;
-        if (deliver_if_complete(c))
-            return;
+        if (deliver_if_complete(c)) return;
     }
 }
 
@@ -218,8 +208,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         rn_conn_close(c, NULL);
         return;
     }
-    if (nread == 0)
-        return;
+    if (nread == 0) return;
     if ((uint8_t *)buf->base != c->scratch) {
         c->frame_got += (size_t)nread;
         deliver_if_complete(c);
@@ -236,8 +225,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     rn_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return;
+    if (!c) return;
     c->scratch = malloc(SCRATCH_SIZE);
     uv_tcp_init(l->loop, &c->tcp);
     c->tcp.data = c;
@@ -256,8 +244,7 @@ static void on_connection(uv_stream_t *server, int status)
     else
         snprintf(c->peer, sizeof c->peer, "?");
     c->next = l->conns;
-    if (l->conns)
-        l->conns->prev = c;
+    if (l->conns) l->conns->prev = c;
     l->conns = c;
     l->nconns++;
     c->ud = l->h.on_open ? l->h.on_open(c, l->ud) : NULL;
@@ -278,8 +265,7 @@ static void write_done(uv_write_t *req, int status)
     c->write_queued -= w->len;
     free(w->p);
     free(w);
-    if (status < 0 && status != UV_ECANCELED && !c->closing)
-        rn_conn_close(c, NULL);
+    if (status < 0 && status != UV_ECANCELED && !c->closing) rn_conn_close(c, NULL);
 }
 
 void rn_conn_write(rn_conn *c, rn_buf *data)
@@ -336,8 +322,7 @@ size_t rn_conn_write_queue_size(const rn_conn *c)
 
 void rn_conn_pause(rn_conn *c)
 {
-    if (c->closing || c->paused)
-        return;
+    if (c->closing || c->paused) return;
     c->paused = 1;
     if (c->reading) {
         uv_read_stop((uv_stream_t *)&c->tcp);
@@ -347,8 +332,7 @@ void rn_conn_pause(rn_conn *c)
 
 void rn_conn_resume(rn_conn *c)
 {
-    if (c->closing || !c->paused)
-        return;
+    if (c->closing || !c->paused) return;
     c->paused = 0;
     c->reading = 1;
     uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
@@ -368,16 +352,13 @@ int rn_listener_open(uv_loop_t *loop, const char *hostport, size_t max_frame,
     char host[256];
     int port;
     int rc = rn_net_split_hostport(hostport, host, sizeof host, &port, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     struct sockaddr_storage ss;
     if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
         uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
-        return rn_err_set(err, RN_EINVAL, "bad address '%s': host must be an IP address",
-                          hostport);
+        return rn_err_set(err, RN_EINVAL, "bad address '%s': host must be an IP address", hostport);
     rn_listener *l = calloc(1, sizeof *l);
-    if (!l)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!l) return rn_err_set(err, RN_ENOMEM, "out of memory");
     l->loop = loop;
     l->max_frame = max_frame;
     l->h = *h;
@@ -385,8 +366,7 @@ int rn_listener_open(uv_loop_t *loop, const char *hostport, size_t max_frame,
     uv_tcp_init(loop, &l->tcp);
     l->tcp.data = l;
     int r = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, 0);
-    if (r == 0)
-        r = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
+    if (r == 0) r = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
     if (r != 0) {
         uv_close((uv_handle_t *)&l->tcp, (uv_close_cb)free);
         return rn_err_set(err, RN_EIO, "cannot listen on %s: %s", hostport, uv_strerror(r));
@@ -408,8 +388,7 @@ static void listener_closed_cb(uv_handle_t *h)
 
 void rn_listener_close(rn_listener *l)
 {
-    if (!l || l->closing)
-        return;
+    if (!l || l->closing) return;
     l->closing = 1;
     while (l->conns)
         rn_conn_close(l->conns, NULL);

@@ -66,7 +66,6 @@ const char *rn_conn_peer(const rn_conn *c);
 size_t rn_conn_write_queue_size(const rn_conn *c);
 
 /* Splits "host:port" / "[v6]:port" into host and port; RN_EINVAL if malformed. */
-int rn_net_split_hostport(const char *hostport, char *host, size_t hostlen, int *port,
-                          rn_err *err);
+int rn_net_split_hostport(const char *hostport, char *host, size_t hostlen, int *port, rn_err *err);
 
 #endif

@@ -35,8 +35,7 @@ rn_pidmap *rn_pidmap_new(void)
 
 void rn_pidmap_free(rn_pidmap *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     free(m->slots);
     free(m);
 }
@@ -57,14 +56,11 @@ static size_t hash_pid(int64_t pid)
 
 static pid_entry *lookup(const rn_pidmap *m, int64_t pid)
 {
-    if (!m->cap)
-        return NULL;
+    if (!m->cap) return NULL;
     for (size_t i = hash_pid(pid) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
         pid_entry *e = &m->slots[i];
-        if (e->pid == pid)
-            return e;
-        if (e->pid == -1)
-            return NULL;
+        if (e->pid == pid) return e;
+        if (e->pid == -1) return NULL;
     }
 }
 
@@ -72,13 +68,11 @@ static int grow(rn_pidmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 16;
     pid_entry *slots = malloc(cap * sizeof *slots);
-    if (!slots)
-        return -1;
+    if (!slots) return -1;
     for (size_t i = 0; i < cap; i++)
         slots[i].pid = -1;
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->slots[i].pid == -1)
-            continue;
+        if (m->slots[i].pid == -1) continue;
         size_t j = hash_pid(m->slots[i].pid) & (cap - 1);
         while (slots[j].pid != -1)
             j = (j + 1) & (cap - 1);
@@ -92,8 +86,7 @@ static int grow(rn_pidmap *m)
 
 static pid_entry *insert(rn_pidmap *m, int64_t pid)
 {
-    if ((m->n + 1) * 4 > m->cap * 3 && grow(m))
-        return NULL;
+    if ((m->n + 1) * 4 > m->cap * 3 && grow(m)) return NULL;
     size_t i = hash_pid(pid) & (m->cap - 1);
     while (m->slots[i].pid != -1)
         i = (i + 1) & (m->cap - 1);
@@ -116,8 +109,7 @@ enum rn_pid_verdict rn_pidmap_check(const rn_pidmap *m, int64_t pid, int16_t epo
                                     int64_t *dup_offset)
 {
     const pid_entry *e = lookup(m, pid);
-    if (!e)
-        return RN_PID_ACCEPT; /* unknown producer: any sequence (Kafka does the same) */
+    if (!e) return RN_PID_ACCEPT; /* unknown producer: any sequence (Kafka does the same) */
     int32_t last_seq = seq_add(base_seq, last_offset_delta);
     if (epoch == e->epoch) {
         for (int i = 0; i < e->nbatches; i++) {
@@ -128,12 +120,9 @@ enum rn_pid_verdict rn_pidmap_check(const rn_pidmap *m, int64_t pid, int16_t epo
             }
         }
     }
-    if (epoch < e->epoch)
-        return RN_PID_FENCED;
-    if (epoch > e->epoch)
-        return base_seq == 0 ? RN_PID_ACCEPT : RN_PID_OUT_OF_ORDER;
-    if (e->nbatches == 0)
-        return RN_PID_ACCEPT;
+    if (epoch < e->epoch) return RN_PID_FENCED;
+    if (epoch > e->epoch) return base_seq == 0 ? RN_PID_ACCEPT : RN_PID_OUT_OF_ORDER;
+    if (e->nbatches == 0) return RN_PID_ACCEPT;
     const pid_batch *lastb = &e->batches[(e->next + RN_PID_BATCHES - 1) % RN_PID_BATCHES];
     return base_seq == seq_add(lastb->last_seq, 1) ? RN_PID_ACCEPT : RN_PID_OUT_OF_ORDER;
 }
@@ -142,8 +131,7 @@ int rn_pidmap_record(rn_pidmap *m, int64_t pid, int16_t epoch, int32_t base_seq,
                      int32_t last_offset_delta, int64_t base_offset)
 {
     pid_entry *e = lookup(m, pid);
-    if (!e && !(e = insert(m, pid)))
-        return -1;
+    if (!e && !(e = insert(m, pid))) return -1;
     if (epoch != e->epoch) {
         e->epoch = epoch;
         e->nbatches = 0;
@@ -154,7 +142,6 @@ int rn_pidmap_record(rn_pidmap *m, int64_t pid, int16_t epoch, int32_t base_seq,
     b->last_seq = seq_add(base_seq, last_offset_delta);
     b->base_offset = base_offset;
     e->next = (e->next + 1) % RN_PID_BATCHES;
-    if (e->nbatches < RN_PID_BATCHES)
-        e->nbatches++;
+    if (e->nbatches < RN_PID_BATCHES) e->nbatches++;
     return 0;
 }

@@ -73,19 +73,16 @@ static void utf8_trim(char *s)
     size_t n = strlen(s), i = n;
     while (i > 0 && (((unsigned char)s[i - 1]) & 0xC0) == 0x80)
         i--;
-    if (i == 0)
-        return;
+    if (i == 0) return;
     unsigned char lead = (unsigned char)s[i - 1];
     size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (n - (i - 1) < need)
-        s[i - 1] = '\0';
+    if (n - (i - 1) < need) s[i - 1] = '\0';
 }
 
 __attribute__((format(printf, 4, 5))) static int fail(cctx *c, const char *path, const char *rule,
                                                       const char *fmt, ...)
 {
-    if (c->silent || !c->msgs || json_array_size(c->msgs) >= MAX_MESSAGES)
-        return 0;
+    if (c->silent || !c->msgs || json_array_size(c->msgs) >= MAX_MESSAGES) return 0;
     char detail[600], line[PATH_MAX_LEN + 700];
     va_list ap;
     va_start(ap, fmt);
@@ -109,8 +106,7 @@ static void subpath(char *out, const char *path, const char *seg)
             out[n++] = *p;
         }
     }
-    if (n >= PATH_MAX_LEN)
-        n = PATH_MAX_LEN - 1;
+    if (n >= PATH_MAX_LEN) n = PATH_MAX_LEN - 1;
     out[n] = '\0';
     utf8_trim(out);
 }
@@ -134,8 +130,7 @@ static void show(const json_t *v, char *buf, size_t len)
 {
     char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
     snprintf(buf, len, "%s", s ? s : "?");
-    if (s && strlen(s) >= len && len > 4)
-        memcpy(buf + len - 4, "...", 4);
+    if (s && strlen(s) >= len && len > 4) memcpy(buf + len - 4, "...", 4);
     free(s);
 }
 
@@ -163,12 +158,10 @@ static void type_names(unsigned m, char *buf, size_t len)
         return;
     }
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if ((m & names[i].bits) != names[i].bits)
-            continue;
+        if ((m & names[i].bits) != names[i].bits) continue;
         m &= ~names[i].bits;
         n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "", names[i].name);
-        if (n >= len)
-            return;
+        if (n >= len) return;
     }
 }
 
@@ -241,25 +234,21 @@ static const char *const HANDLED[] = {"type",
 static bool in_list(const char *const *list, const char *k)
 {
     for (; *list; list++)
-        if (!strcmp(*list, k))
-            return true;
+        if (!strcmp(*list, k)) return true;
     return false;
 }
 
 /* true for `true` and for objects of annotations only: they accept everything. */
 static bool is_trivial(const json_t *s)
 {
-    if (json_is_true(s))
-        return true;
-    if (!json_is_object(s))
-        return false;
+    if (json_is_true(s)) return true;
+    if (!json_is_object(s)) return false;
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)(uintptr_t)s, k, v)
     {
         (void)v;
-        if (!in_list(ANNOTATIONS, k))
-            return false;
+        if (!in_list(ANNOTATIONS, k)) return false;
     }
     return true;
 }
@@ -272,16 +261,14 @@ static bool ref_has_siblings(const json_t *s)
     json_object_foreach((json_t *)(uintptr_t)s, k, v)
     {
         (void)v;
-        if (strcmp(k, "$ref") && !in_list(ANNOTATIONS, k))
-            return true;
+        if (strcmp(k, "$ref") && !in_list(ANNOTATIONS, k)) return true;
     }
     return false;
 }
 
 static bool contains_ref(const json_t *v, int depth)
 {
-    if (depth > 64)
-        return true;
+    if (depth > 64) return true;
     if (json_is_object(v)) {
         const char *k;
         const json_t *x;
@@ -289,8 +276,7 @@ static bool contains_ref(const json_t *v, int depth)
         {
             if (!strcmp(k, "$ref") || !strcmp(k, "$dynamicRef") || !strcmp(k, "$recursiveRef"))
                 return true;
-            if (contains_ref(x, depth + 1))
-                return true;
+            if (contains_ref(x, depth + 1)) return true;
         }
     } else if (json_is_array(v)) {
         size_t i;
@@ -327,28 +313,22 @@ static unsigned value_type(const json_t *v)
 /* JSON Schema equality: 1 and 1.0 are equal; arrays and objects compare deeply. */
 static bool value_eq(const json_t *a, const json_t *b)
 {
-    if (json_is_number(a) && json_is_number(b))
-        return json_number_value(a) == json_number_value(b);
-    if (json_typeof(a) != json_typeof(b))
-        return false;
+    if (json_is_number(a) && json_is_number(b)) return json_number_value(a) == json_number_value(b);
+    if (json_typeof(a) != json_typeof(b)) return false;
     if (json_is_array(a)) {
-        if (json_array_size(a) != json_array_size(b))
-            return false;
+        if (json_array_size(a) != json_array_size(b)) return false;
         for (size_t i = 0; i < json_array_size(a); i++)
-            if (!value_eq(json_array_get(a, i), json_array_get(b, i)))
-                return false;
+            if (!value_eq(json_array_get(a, i), json_array_get(b, i))) return false;
         return true;
     }
     if (json_is_object(a)) {
-        if (json_object_size(a) != json_object_size(b))
-            return false;
+        if (json_object_size(a) != json_object_size(b)) return false;
         const char *k;
         const json_t *x;
         json_object_foreach((json_t *)(uintptr_t)a, k, x)
         {
             const json_t *y = json_object_get(b, k);
-            if (!y || !value_eq(x, y))
-                return false;
+            if (!y || !value_eq(x, y)) return false;
         }
         return true;
     }
@@ -357,20 +337,13 @@ static bool value_eq(const json_t *a, const json_t *b)
 
 static unsigned type_name_mask(const char *s)
 {
-    if (!strcmp(s, "null"))
-        return T_NULL;
-    if (!strcmp(s, "boolean"))
-        return T_BOOL;
-    if (!strcmp(s, "integer"))
-        return T_INT;
-    if (!strcmp(s, "number"))
-        return T_NUM;
-    if (!strcmp(s, "string"))
-        return T_STR;
-    if (!strcmp(s, "array"))
-        return T_ARR;
-    if (!strcmp(s, "object"))
-        return T_OBJ;
+    if (!strcmp(s, "null")) return T_NULL;
+    if (!strcmp(s, "boolean")) return T_BOOL;
+    if (!strcmp(s, "integer")) return T_INT;
+    if (!strcmp(s, "number")) return T_NUM;
+    if (!strcmp(s, "string")) return T_STR;
+    if (!strcmp(s, "array")) return T_ARR;
+    if (!strcmp(s, "object")) return T_OBJ;
     return T_ALL; /* unknown names do not compile; be permissive about the mask */
 }
 
@@ -378,8 +351,7 @@ static unsigned type_name_mask(const char *s)
 static unsigned self_type_mask(const json_t *s)
 {
     const json_t *t = json_object_get(s, "type");
-    if (json_is_string(t))
-        return type_name_mask(json_string_value(t));
+    if (json_is_string(t)) return type_name_mask(json_string_value(t));
     if (json_is_array(t)) {
         unsigned m = 0;
         size_t i;
@@ -396,16 +368,13 @@ static unsigned self_type_mask(const json_t *s)
 static const json_t **values_of(const json_t *s, size_t *n)
 {
     *n = 0;
-    if (!json_is_object(s))
-        return NULL;
+    if (!json_is_object(s)) return NULL;
     const json_t *e = json_object_get(s, "enum");
     const json_t *k = json_object_get(s, "const");
-    if (!json_is_array(e) && !k)
-        return NULL;
+    if (!json_is_array(e) && !k) return NULL;
     size_t cap = json_is_array(e) ? json_array_size(e) : 1;
     const json_t **out = malloc((cap ? cap : 1) * sizeof *out);
-    if (!out)
-        return NULL; /* treated as unconstrained: conservative for both sides' callers */
+    if (!out) return NULL; /* treated as unconstrained: conservative for both sides' callers */
     if (json_is_array(e)) {
         size_t i;
         const json_t *x;
@@ -419,16 +388,14 @@ static const json_t **values_of(const json_t *s, size_t *n)
 static bool values_contain(const json_t *const *vals, size_t n, const json_t *v)
 {
     for (size_t i = 0; i < n; i++)
-        if (value_eq(vals[i], v))
-            return true;
+        if (value_eq(vals[i], v)) return true;
     return false;
 }
 
 static bool get_num(const json_t *s, const char *k, double *out)
 {
     const json_t *v = json_object_get(s, k);
-    if (!json_is_number(v))
-        return false;
+    if (!json_is_number(v)) return false;
     *out = json_number_value(v);
     return true;
 }
@@ -450,8 +417,7 @@ static bool pattern_matches(const char *pattern, const char *name)
     PCRE2_SIZE eo;
     pcre2_code *re =
         pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, NULL);
-    if (!re)
-        return true;
+    if (!re) return true;
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     int rc = md ? pcre2_match(re, (PCRE2_SPTR)name, strlen(name), 0, 0, md, NULL) : 0;
     pcre2_match_data_free(md);
@@ -464,10 +430,8 @@ static bool pattern_matches(const char *pattern, const char *name)
 /* Follows a JSON pointer (RFC 6901, with %XX as in URI fragments) from root. */
 static const json_t *json_pointer(const json_t *root, const char *frag)
 {
-    if (!*frag)
-        return root;
-    if (*frag != '/')
-        return NULL; /* "#anchor": not followed */
+    if (!*frag) return root;
+    if (*frag != '/') return NULL; /* "#anchor": not followed */
     const json_t *cur = root;
     const char *p = frag + 1;
     for (;;) {
@@ -476,23 +440,20 @@ static const json_t *json_pointer(const json_t *root, const char *frag)
         while (*p && *p != '/') {
             char ch = *p;
             if (ch == '~') {
-                if (p[1] != '0' && p[1] != '1')
-                    return NULL;
+                if (p[1] != '0' && p[1] != '1') return NULL;
                 ch = p[1] == '0' ? '~' : '/';
                 p += 2;
             } else if (ch == '%' && p[1] && p[2]) {
                 char hex[3] = {p[1], p[2], 0};
                 char *end;
                 long v = strtol(hex, &end, 16);
-                if (*end || v <= 0)
-                    return NULL;
+                if (*end || v <= 0) return NULL;
                 ch = (char)v;
                 p += 3;
             } else {
                 p++;
             }
-            if (n + 1 >= sizeof tok)
-                return NULL;
+            if (n + 1 >= sizeof tok) return NULL;
             tok[n++] = ch;
         }
         tok[n] = '\0';
@@ -500,19 +461,15 @@ static const json_t *json_pointer(const json_t *root, const char *frag)
             cur = json_object_getn(cur, tok, n);
         } else if (json_is_array(cur)) {
             char *end;
-            if (!n || (n > 1 && tok[0] == '0'))
-                return NULL;
+            if (!n || (n > 1 && tok[0] == '0')) return NULL;
             unsigned long idx = strtoul(tok, &end, 10);
-            if (*end)
-                return NULL;
+            if (*end) return NULL;
             cur = json_array_get(cur, idx);
         } else {
             return NULL;
         }
-        if (!cur)
-            return NULL;
-        if (!*p)
-            return cur;
+        if (!cur) return NULL;
+        if (!*p) return cur;
         p++;
     }
 }
@@ -524,15 +481,11 @@ static const json_t *resolve_ref(const cctx *c, int side, const char *ref)
     if (hash != ref) {
         const char *id = json_string_value(json_object_get(c->root[side], "$id"));
         size_t base = hash ? (size_t)(hash - ref) : strlen(ref);
-        if (!id)
-            return NULL;
+        if (!id) return NULL;
         size_t il = strlen(id);
-        if (il && id[il - 1] == '#')
-            il--;
-        if (il != base || strncmp(id, ref, il))
-            return NULL;
-        if (!hash)
-            return c->root[side];
+        if (il && id[il - 1] == '#') il--;
+        if (il != base || strncmp(id, ref, il)) return NULL;
+        if (!hash) return c->root[side];
     }
     return json_pointer(c->root[side], hash + 1);
 }
@@ -542,11 +495,9 @@ static const json_t *resolve_ref(const cctx *c, int side, const char *ref)
 static const json_t *deref(cctx *c, int side, const json_t *s, const char *path, bool quiet)
 {
     for (int i = 0; i < 32; i++) {
-        if (!json_is_object(s))
-            return s;
+        if (!json_is_object(s)) return s;
         const json_t *ref = json_object_get(s, "$ref");
-        if (!ref)
-            return s;
+        if (!ref) return s;
         if (c->d2020[side] && ref_has_siblings(s))
             return s; /* the target is one more conjunct: see conjuncts() */
         const json_t *t = json_is_string(ref) ? resolve_ref(c, side, json_string_value(ref)) : NULL;
@@ -560,8 +511,7 @@ static const json_t *deref(cctx *c, int side, const json_t *s, const char *path,
         }
         s = t;
     }
-    if (!quiet)
-        fail(c, path, "REF_NOT_UNDERSTOOD", "\"$ref\" chain too long or cyclic");
+    if (!quiet) fail(c, path, "REF_NOT_UNDERSTOOD", "\"$ref\" chain too long or cyclic");
     return NULL;
 }
 
@@ -571,15 +521,11 @@ static const json_t *deref(cctx *c, int side, const json_t *s, const char *path,
  * looking through "$ref", "allOf", "anyOf", "oneOf", "enum" and "const". */
 static unsigned types_of(cctx *c, int side, const json_t *s, int depth)
 {
-    if (depth > 8)
-        return T_ALL;
+    if (depth > 8) return T_ALL;
     s = deref(c, side, s, "", true);
-    if (!s)
-        return T_ALL;
-    if (json_is_false(s))
-        return 0;
-    if (!json_is_object(s))
-        return T_ALL;
+    if (!s) return T_ALL;
+    if (json_is_false(s)) return 0;
+    if (!json_is_object(s)) return T_ALL;
     unsigned m = self_type_mask(s);
     size_t nv;
     const json_t **vals = values_of(s, &nv);
@@ -593,19 +539,16 @@ static unsigned types_of(cctx *c, int side, const json_t *s, int depth)
     const json_t *all = json_object_get(s, "allOf");
     size_t i;
     const json_t *x;
-    if (json_is_array(all))
-        json_array_foreach(all, i, x) m &= types_of(c, side, x, depth + 1);
+    if (json_is_array(all)) json_array_foreach(all, i, x) m &= types_of(c, side, x, depth + 1);
     const json_t *ref = json_object_get(s, "$ref");
     if (json_is_string(ref)) {
         const json_t *t = resolve_ref(c, side, json_string_value(ref));
-        if (t)
-            m &= types_of(c, side, t, depth + 1);
+        if (t) m &= types_of(c, side, t, depth + 1);
     }
     static const char *const disj[] = {"anyOf", "oneOf"};
     for (int d = 0; d < 2; d++) {
         const json_t *arr = json_object_get(s, disj[d]);
-        if (!json_is_array(arr))
-            continue;
+        if (!json_is_array(arr)) continue;
         unsigned u = 0;
         json_array_foreach(arr, i, x) u |= types_of(c, side, x, depth + 1);
         m &= u;
@@ -617,44 +560,35 @@ static unsigned types_of(cctx *c, int side, const json_t *s, int depth)
  * required discriminator property whose allowed values do not overlap. */
 static bool disjoint(cctx *c, int side, const json_t *a, const json_t *b, int depth)
 {
-    if (depth > 4)
-        return false;
+    if (depth > 4) return false;
     a = deref(c, side, a, "", true);
     b = deref(c, side, b, "", true);
-    if (!a || !b)
-        return false;
-    if (!(types_of(c, side, a, 0) & types_of(c, side, b, 0)))
-        return true;
-    if (!json_is_object(a) || !json_is_object(b))
-        return false;
+    if (!a || !b) return false;
+    if (!(types_of(c, side, a, 0) & types_of(c, side, b, 0))) return true;
+    if (!json_is_object(a) || !json_is_object(b)) return false;
     size_t na, nb;
     const json_t **va = values_of(a, &na), **vb = values_of(b, &nb);
     bool dis = false;
     if (va && vb) {
         dis = true;
         for (size_t i = 0; i < na; i++)
-            if (values_contain(vb, nb, va[i]))
-                dis = false;
+            if (values_contain(vb, nb, va[i])) dis = false;
     }
     free(va);
     free(vb);
-    if (dis)
-        return true;
+    if (dis) return true;
     const json_t *pa = json_object_get(a, "properties"), *pb = json_object_get(b, "properties");
     const json_t *ra = json_object_get(a, "required"), *rb = json_object_get(b, "required");
-    if (!json_is_object(pa) || !json_is_object(pb))
-        return false;
+    if (!json_is_object(pa) || !json_is_object(pb)) return false;
     const char *k;
     const json_t *sa;
     json_object_foreach((json_t *)(uintptr_t)pa, k, sa)
     {
         const json_t *sb = json_object_get(pb, k);
-        if (!sb)
-            continue;
+        if (!sb) continue;
         bool req = (json_is_array(ra) && str_in_array(ra, k)) ||
                    (json_is_array(rb) && str_in_array(rb, k));
-        if (req && disjoint(c, side, sa, sb, depth + 1))
-            return true;
+        if (req && disjoint(c, side, sa, sb, depth + 1)) return true;
     }
     return false;
 }
@@ -684,8 +618,7 @@ static size_t conjuncts(cctx *c, int side, const json_t *s, const json_t **out, 
     const json_t *all = json_object_get(s, "allOf");
     size_t i;
     const json_t *x;
-    if (json_is_array(all))
-        json_array_foreach(all, i, x) if (n < max) out[n++] = x;
+    if (json_is_array(all)) json_array_foreach(all, i, x) if (n < max) out[n++] = x;
     const json_t *ref = json_object_get(s, "$ref");
     if (ref) {
         const json_t *t = json_is_string(ref) ? resolve_ref(c, side, json_string_value(ref)) : NULL;
@@ -694,8 +627,7 @@ static size_t conjuncts(cctx *c, int side, const json_t *s, const json_t **out, 
         else if (n < max)
             out[n++] = t;
     }
-    if (json_is_array(all) && json_array_size(all) > max)
-        *bad = true;
+    if (json_is_array(all) && json_array_size(all) > max) *bad = true;
     return n;
 }
 
@@ -748,10 +680,8 @@ static bound bound_of(const json_t *s, bool lower)
  * integers only, so its bound can be rounded inwards. */
 static bool bound_ok(bound r, bound w, bool lower, bool int_only)
 {
-    if (!r.set)
-        return true;
-    if (!w.set)
-        return false;
+    if (!r.set) return true;
+    if (!w.set) return false;
     double wv = w.v;
     bool wex = w.excl;
     if (int_only) { /* the smallest (largest) integer the writer allows, inclusive */
@@ -761,10 +691,8 @@ static bool bound_ok(bound r, bound w, bool lower, bool int_only)
             wv = wex ? ceil(wv) - 1 : floor(wv);
         wex = false;
     }
-    if (lower ? wv > r.v : wv < r.v)
-        return true;
-    if (wv != r.v)
-        return false;
+    if (lower ? wv > r.v : wv < r.v) return true;
+    if (wv != r.v) return false;
     return !r.excl || wex;
 }
 
@@ -826,8 +754,7 @@ static int check_strings(cctx *c, const json_t *r, const json_t *w, const char *
     char p[PATH_MAX_LEN];
     double rv, wv;
     if (get_num(r, "minLength", &rv) && rv > 0) {
-        if (!get_num(w, "minLength", &wv))
-            wv = 0;
+        if (!get_num(w, "minLength", &wv)) wv = 0;
         if (rv > wv) {
             subpath(p, path, "minLength");
             ok = fail(c, p, "MIN_LENGTH_INCREASED",
@@ -909,8 +836,7 @@ static void array_shape(const cctx *c, int side, const json_t *s, arr_shape *a)
 
 static const json_t *array_pos(const arr_shape *a, size_t i)
 {
-    if (a->prefix && i < json_array_size(a->prefix))
-        return json_array_get(a->prefix, i);
+    if (a->prefix && i < json_array_size(a->prefix)) return json_array_get(a->prefix, i);
     return a->rest ? a->rest : json_true();
 }
 
@@ -943,8 +869,7 @@ static int check_arrays(cctx *c, int rs, const json_t *r, const json_t *w, const
     }
     double rv, wv;
     if (get_num(r, "minItems", &rv) && rv > 0) {
-        if (!get_num(w, "minItems", &wv))
-            wv = 0;
+        if (!get_num(w, "minItems", &wv)) wv = 0;
         if (rv > wv) {
             subpath(p, path, "minItems");
             ok = fail(c, p, "MIN_ITEMS_INCREASED",
@@ -972,8 +897,7 @@ static int check_arrays(cctx *c, int rs, const json_t *r, const json_t *w, const
         get_num(w, "minContains", &wmin);
         bool rmaxs = get_num(r, "maxContains", &rmax), wmaxs = get_num(w, "maxContains", &wmax);
         bool good = wc && (rmin <= 0 || (rmin <= wmin && try_check(c, rs, rc, wc)));
-        if (good && rmaxs)
-            good = wmaxs && wmax <= rmax && equivalent(c, rs, rc, wc);
+        if (good && rmaxs) good = wmaxs && wmax <= rmax && equivalent(c, rs, rc, wc);
         if (!good && rmin <= 0 && !rmaxs)
             good = true; /* minContains 0 and no maximum: "contains" asserts nothing */
         if (!good) {
@@ -999,8 +923,7 @@ static const json_t *obj_or_null(const json_t *s, const char *k)
 static const json_t *addl_props(const json_t *s)
 {
     const json_t *ap = json_object_get(s, "additionalProperties");
-    if (ap)
-        return ap;
+    if (ap) return ap;
     const json_t *u = json_object_get(s, "unevaluatedProperties");
     if (u && !json_object_get(s, "allOf") && !json_object_get(s, "anyOf") &&
         !json_object_get(s, "oneOf") && !json_object_get(s, "if") && !json_object_get(s, "$ref") &&
@@ -1025,12 +948,9 @@ static int added_property(cctx *c, int rs, const char *name, const json_t *rsch,
         const json_t *ps;
         json_object_foreach((json_t *)(uintptr_t)wpp, pat, ps)
         {
-            if (!pattern_matches(pat, name))
-                continue;
-            if (try_check(c, rs, rsch, ps))
-                return 1;
-            if (!first)
-                first = ps;
+            if (!pattern_matches(pat, name)) continue;
+            if (try_check(c, rs, rsch, ps)) return 1;
+            if (!first) first = ps;
         }
     }
     if (first) {
@@ -1043,8 +963,7 @@ static int added_property(cctx *c, int rs, const char *name, const json_t *rsch,
     const json_t *wap = addl_props(w);
     if (is_open(wap) || json_is_false(wap))
         return 1; /* closed: never written; open: assumed not written (documented) */
-    if (check(c, rs, rsch, wap, path))
-        return 1;
+    if (check(c, rs, rsch, wap, path)) return 1;
     return fail(c, path, "PROPERTY_ADDED_NOT_COVERED",
                 "property '%s' is new in the reader, and the writer's additionalProperties "
                 "allowed other values for it",
@@ -1057,8 +976,7 @@ static int removed_property(cctx *c, int rs, const char *name, const json_t *wsc
                             const char *path)
 {
     const json_t *rap = addl_props(r);
-    if (is_open(rap))
-        return 1;
+    if (is_open(rap)) return 1;
     if (json_is_false(rap))
         return fail(c, path, "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL",
                     "the writer's property '%s' is not declared by the reader, whose "
@@ -1066,8 +984,7 @@ static int removed_property(cctx *c, int rs, const char *name, const json_t *wsc
                     name);
     char p[PATH_MAX_LEN];
     subpath(p, path, "additionalProperties");
-    if (check(c, rs, rap, wsch, p))
-        return 1;
+    if (check(c, rs, rap, wsch, p)) return 1;
     return fail(c, path, "PROPERTY_REMOVED_NOT_COVERED",
                 "the writer's property '%s' is not declared by the reader, whose "
                 "additionalProperties does not accept its values",
@@ -1092,10 +1009,8 @@ static int check_objects(cctx *c, int rs, const json_t *r, const json_t *w, cons
         const json_t *x;
         json_array_foreach(rreq, i, x)
         {
-            if (!json_is_string(x))
-                continue;
-            if (json_is_array(wreq) && str_in_array(wreq, json_string_value(x)))
-                continue;
+            if (!json_is_string(x)) continue;
+            if (json_is_array(wreq) && str_in_array(wreq, json_string_value(x))) continue;
             subpath(p, path, "required");
             ok = fail(c, p, "REQUIRED_PROPERTY_ADDED",
                       "reader requires property '%s', which the writer does not require",
@@ -1117,8 +1032,7 @@ static int check_objects(cctx *c, int rs, const json_t *r, const json_t *w, cons
             if (rpp) {
                 json_object_foreach((json_t *)(uintptr_t)rpp, pat, ps)
                 {
-                    if (!pattern_matches(pat, name))
-                        continue;
+                    if (!pattern_matches(pat, name)) continue;
                     char pp[PATH_MAX_LEN];
                     subpath2(pp, path, "patternProperties", pat);
                     ok &= ws_ ? check(c, rs, ps, ws_, pp) : added_property(c, rs, name, ps, w, pp);
@@ -1131,14 +1045,12 @@ static int check_objects(cctx *c, int rs, const json_t *r, const json_t *w, cons
     if (wp) {
         json_object_foreach((json_t *)(uintptr_t)wp, name, ws_)
         {
-            if (rp && json_object_get(rp, name))
-                continue;
+            if (rp && json_object_get(rp, name)) continue;
             bool matched = false;
             if (rpp) {
                 json_object_foreach((json_t *)(uintptr_t)rpp, pat, ps)
                 {
-                    if (!pattern_matches(pat, name))
-                        continue;
+                    if (!pattern_matches(pat, name)) continue;
                     matched = true;
                     subpath2(p, path, "patternProperties", pat);
                     ok &= check(c, rs, ps, ws_, p);
@@ -1167,8 +1079,7 @@ static int check_objects(cctx *c, int rs, const json_t *r, const json_t *w, cons
                 json_object_foreach((json_t *)(uintptr_t)wpp, wpat, wps) ok &=
                     check(c, rs, ps, wps, p);
             }
-            if (wap && json_is_false(wap))
-                continue;
+            if (wap && json_is_false(wap)) continue;
             if (!is_open(wap)) {
                 ok &= check(c, rs, ps, wap, p);
                 continue;
@@ -1182,10 +1093,8 @@ static int check_objects(cctx *c, int rs, const json_t *r, const json_t *w, cons
     if (wpp) {
         json_object_foreach((json_t *)(uintptr_t)wpp, pat, ps)
         {
-            if (rpp && json_object_get(rpp, pat))
-                continue;
-            if (is_open(rap))
-                continue;
+            if (rpp && json_object_get(rpp, pat)) continue;
+            if (is_open(rap)) continue;
             subpath2(p, path, "patternProperties", pat);
             if (json_is_false(rap))
                 ok = fail(c, p, "PATTERN_PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL",
@@ -1218,8 +1127,7 @@ static int check_objects(cctx *c, int rs, const json_t *r, const json_t *w, cons
 
     double rv, wv;
     if (get_num(r, "minProperties", &rv) && rv > 0) {
-        if (!get_num(w, "minProperties", &wv))
-            wv = 0;
+        if (!get_num(w, "minProperties", &wv)) wv = 0;
         if (rv > wv) {
             subpath(p, path, "minProperties");
             ok = fail(c, p, "MIN_PROPERTIES_INCREASED",
@@ -1249,8 +1157,7 @@ static int check_objects(cctx *c, int rs, const json_t *r, const json_t *w, cons
     static const char *const dep_kws[] = {"dependentRequired", "dependencies"};
     for (int d = 0; d < 2; d++) {
         const json_t *deps = obj_or_null(r, dep_kws[d]);
-        if (!deps)
-            continue;
+        if (!deps) continue;
         json_object_foreach((json_t *)(uintptr_t)deps, name, rs_)
         {
             subpath2(p, path, dep_kws[d], name);
@@ -1327,13 +1234,11 @@ static int oneof_usable(cctx *c, int rs, const json_t *rd, const json_t *w)
                 pairwise = false;
                 break;
             }
-    if (pairwise && n <= 32)
-        return 1;
+    if (pairwise && n <= 32) return 1;
     const json_t *wd = json_object_get(w, "oneOf");
     if (json_is_array(wd) && json_array_size(wd) == n) {
         for (size_t i = 0; i < n; i++)
-            if (!equivalent(c, rs, json_array_get(rd, i), json_array_get(wd, i)))
-                return 0;
+            if (!equivalent(c, rs, json_array_get(rd, i), json_array_get(wd, i))) return 0;
         return 2; /* identical branches: W ⊆ R for this keyword */
     }
     return 0;
@@ -1374,12 +1279,10 @@ static int check_composition(cctx *c, int rs, const json_t *r, const json_t *w, 
     static const char *const disj[] = {"anyOf", "oneOf"};
     for (int d = 0; d < 2; d++) {
         const json_t *rd = json_object_get(r, disj[d]);
-        if (!json_is_array(rd))
-            continue;
+        if (!json_is_array(rd)) continue;
         if (d == 1) {
             int u = oneof_usable(c, rs, rd, w);
-            if (u == 2)
-                continue;
+            if (u == 2) continue;
             if (!u) {
                 subpath(p, path, "oneOf");
                 ok = fail(c, p, "ONE_OF_NOT_UNDERSTOOD",
@@ -1430,17 +1333,14 @@ static int check_composition(cctx *c, int rs, const json_t *r, const json_t *w, 
     static const char *const dep_kws[] = {"dependentSchemas", "dependencies"};
     for (int d = 0; d < 2; d++) {
         const json_t *deps = obj_or_null(r, dep_kws[d]);
-        if (!deps)
-            continue;
+        if (!deps) continue;
         const char *k;
         const json_t *rs_;
         json_object_foreach((json_t *)(uintptr_t)deps, k, rs_)
         {
-            if (json_is_array(rs_))
-                continue; /* dependentRequired form: check_objects */
+            if (json_is_array(rs_)) continue; /* dependentRequired form: check_objects */
             const json_t *ws_ = json_object_get(obj_or_null(w, "dependentSchemas"), k);
-            if (!ws_)
-                ws_ = json_object_get(obj_or_null(w, "dependencies"), k);
+            if (!ws_) ws_ = json_object_get(obj_or_null(w, "dependencies"), k);
             if ((ws_ && !json_is_array(ws_) && try_check(c, rs, rs_, ws_)) ||
                 try_check(c, rs, rs_, w))
                 continue;
@@ -1463,8 +1363,7 @@ static int enum_shortcut(cctx *c, int rs, const json_t *r, const json_t *w, cons
 {
     size_t nv;
     const json_t **vals = values_of(w, &nv);
-    if (!vals)
-        return -1;
+    if (!vals) return -1;
     if (contains_ref(r, 0) || nv > 1000) {
         free(vals);
         return -1;
@@ -1482,23 +1381,19 @@ static int enum_shortcut(cctx *c, int rs, const json_t *r, const json_t *w, cons
     unsigned wmask = types_of(c, !rs, w, 0);
     for (size_t i = 0; i < nv; i++) {
         const json_t *v = vals[i];
-        if (!(value_type(v) & wmask))
-            continue; /* not a writer instance after all */
+        if (!(value_type(v) & wmask)) continue; /* not a writer instance after all */
         int rc = rn_jsonschema_validate(js, v, &c->verrs);
-        if (rc == RN_OK)
-            continue;
+        if (rc == RN_OK) continue;
         if (rc != RN_EINVAL) {
             res = -1;
             break;
         }
         char shown[128], why[400] = "";
         show(v, shown, sizeof shown);
-        if (c->verrs.n)
-            rn_jsonschema_error_format(&c->verrs.e[0], why, sizeof why);
+        if (c->verrs.n) rn_jsonschema_error_format(&c->verrs.e[0], why, sizeof why);
         res = fail(c, path, "ENUM_VALUE_REJECTED",
                    "the writer allows %s, which the reader rejects (%s)", shown, why);
-        if (c->silent)
-            break;
+        if (c->silent) break;
     }
     rn_jsonschema_free(js);
     free(vals);
@@ -1531,8 +1426,7 @@ static int check_keywords(cctx *c, int rs, const json_t *r, const json_t *w, con
                       "reader restricts values to %s; the writer had no such restriction", a);
         } else {
             for (size_t i = 0; i < nwv; i++) {
-                if (!(value_type(wv[i]) & wmask) || values_contain(rv, nrv, wv[i]))
-                    continue;
+                if (!(value_type(wv[i]) & wmask) || values_contain(rv, nrv, wv[i])) continue;
                 show(wv[i], a, sizeof a);
                 ok = fail(c, p, "ENUM_NARROWED", "the writer allows %s, the reader does not", a);
             }
@@ -1540,25 +1434,19 @@ static int check_keywords(cctx *c, int rs, const json_t *r, const json_t *w, con
         free(wv);
         free(rv);
     }
-    if (k & T_NUM)
-        ok &= check_numbers(c, r, w, wmask, path);
-    if (k & T_STR)
-        ok &= check_strings(c, r, w, path);
-    if (k & T_ARR)
-        ok &= check_arrays(c, rs, r, w, path);
-    if (k & T_OBJ)
-        ok &= check_objects(c, rs, r, w, path);
+    if (k & T_NUM) ok &= check_numbers(c, r, w, wmask, path);
+    if (k & T_STR) ok &= check_strings(c, r, w, path);
+    if (k & T_ARR) ok &= check_arrays(c, rs, r, w, path);
+    if (k & T_OBJ) ok &= check_objects(c, rs, r, w, path);
 
     /* keywords we do not interpret must be unchanged */
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)(uintptr_t)r, key, v)
     {
-        if (in_list(ANNOTATIONS, key) || in_list(HANDLED, key))
-            continue;
+        if (in_list(ANNOTATIONS, key) || in_list(HANDLED, key)) continue;
         const json_t *wv = json_object_get(w, key);
-        if (wv && value_eq(v, wv))
-            continue;
+        if (wv && value_eq(v, wv)) continue;
         subpath(p, path, key);
         ok = fail(c, p, "NOT_UNDERSTOOD",
                   "keyword \"%s\" is not interpreted by the compatibility checker and differs "
@@ -1569,16 +1457,14 @@ static int check_keywords(cctx *c, int rs, const json_t *r, const json_t *w, con
     static const char *const unev[] = {"unevaluatedProperties", "unevaluatedItems"};
     for (int i = 0; i < 2; i++) {
         const json_t *u = json_object_get(r, unev[i]);
-        if (!u || is_trivial(u))
-            continue;
+        if (!u || is_trivial(u)) continue;
         bool plain = i == 0 ? addl_props(r) == u : false;
         if (i == 1) {
             arr_shape sh;
             array_shape(c, rs, r, &sh);
             plain = sh.rest == u;
         }
-        if (plain)
-            continue;
+        if (plain) continue;
         /* identical, and any "$ref" inside leads to identical documents */
         if (json_equal(r, w) && (!contains_ref(r, 0) || json_equal(c->root[rs], c->root[!rs])))
             continue;
@@ -1594,8 +1480,7 @@ static int check_keywords(cctx *c, int rs, const json_t *r, const json_t *w, con
 static int check_obj(cctx *c, int rs, const json_t *r, const json_t *w, const char *path)
 {
     int sc = enum_shortcut(c, rs, r, w, path);
-    if (sc >= 0)
-        return sc;
+    if (sc >= 0) return sc;
 
     /* Cheap proofs through the writer's own composition. */
     const char *wkw;
@@ -1609,15 +1494,13 @@ static int check_obj(cctx *c, int rs, const json_t *r, const json_t *w, const ch
             all = false;
             break;
         }
-        if (all)
-            return 1;
+        if (all) return 1;
     }
     const json_t *wc[64];
     bool wbad = false;
     size_t nw = conjuncts(c, !rs, w, wc, 64, &wbad);
     for (size_t j = 0; j < nw; j++) /* W ⊆ Wj: enough that one Wj ⊆ R */
-        if (wc[j] != w && try_check(c, rs, r, wc[j]))
-            return 1;
+        if (wc[j] != w && try_check(c, rs, r, wc[j])) return 1;
 
     int ok = check_composition(c, rs, r, w, path);
     ok &= check_keywords(c, rs, r, w, path);
@@ -1631,20 +1514,16 @@ static int check(cctx *c, int rs, const json_t *r, const json_t *w, const char *
                     "the schemas are too large or too nested to compare; treated as "
                     "incompatible");
     r = deref(c, rs, r, path, false);
-    if (!r)
-        return 0;
+    if (!r) return 0;
     w = deref(c, !rs, w, path, false);
-    if (!w)
-        return 0;
-    if (json_is_false(w) || is_trivial(r))
-        return 1;
+    if (!w) return 0;
+    if (json_is_false(w) || is_trivial(r)) return 1;
     if (json_is_false(r))
         return fail(c, path, "FALSE_SCHEMA",
                     "reader accepts nothing here (false), the writer accepts values");
     if (!json_is_object(r))
         return fail(c, path, "NOT_UNDERSTOOD", "reader schema is neither an object nor a boolean");
-    if (json_is_true(w))
-        w = c->empty; /* `true` as a writer: compare against {} */
+    if (json_is_true(w)) w = c->empty; /* `true` as a writer: compare against {} */
     if (!json_is_object(w))
         return fail(c, path, "NOT_UNDERSTOOD", "writer schema is neither an object nor a boolean");
     for (int i = 0; i < c->depth; i++)
@@ -1711,8 +1590,7 @@ static int check_one(const char *level_name, bool backward, const json_t *new_sc
         snprintf(vs, sizeof vs, "the old schema");
     json_array_foreach(tmp, i, m)
     {
-        if (!messages)
-            break;
+        if (!messages) break;
         char line[2048];
         if (backward)
             snprintf(line, sizeof line, "%s (%s: the new schema reading data written with %s)",
@@ -1753,17 +1631,14 @@ int rn_compat_check_level(rn_compat_level level, const json_t *new_schema, const
         back = fwd = true;
         break;
     }
-    if (!nold)
-        return 1;
+    if (!nold) return 1;
     int ok = 1;
     size_t first = trans ? 0 : nold - 1;
     const char *name = rn_compat_level_name(level);
     for (size_t i = nold; i-- > first;) { /* newest first: the likeliest culprit */
         int v = old_versions ? old_versions[i] : -1;
-        if (back)
-            ok &= check_one(name, true, new_schema, old[i], v, messages);
-        if (fwd)
-            ok &= check_one(name, false, new_schema, old[i], v, messages);
+        if (back) ok &= check_one(name, true, new_schema, old[i], v, messages);
+        if (fwd) ok &= check_one(name, false, new_schema, old[i], v, messages);
     }
     return ok;
 }

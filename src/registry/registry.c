@@ -43,11 +43,9 @@ const char *rn_reg_mode_name(rn_reg_mode mode)
 
 static int parse_name(const char *s, const char *const *names, int n)
 {
-    if (!s)
-        return -1;
+    if (!s) return -1;
     for (int i = 0; i < n; i++)
-        if (!strcasecmp(s, names[i]))
-            return i;
+        if (!strcasecmp(s, names[i])) return i;
     return -1;
 }
 
@@ -177,16 +175,14 @@ static bool has_versions(const reg_subject *s, bool deleted)
 static reg_version *version_find(const reg_subject *s, int version)
 {
     for (size_t i = 0; s && i < s->n; i++)
-        if (s->v[i].version == version)
-            return &s->v[i];
+        if (s->v[i].version == version) return &s->v[i];
     return NULL;
 }
 
 static reg_version *version_latest(const reg_subject *s, bool deleted)
 {
     for (size_t i = s ? s->n : 0; i-- > 0;)
-        if (deleted || !s->v[i].deleted)
-            return &s->v[i];
+        if (deleted || !s->v[i].deleted) return &s->v[i];
     return NULL;
 }
 
@@ -205,8 +201,7 @@ static rn_reg_mode mode_of(const rn_registry *r, const reg_subject *s)
 
 static void subject_free(reg_subject *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     free(s->name);
     free(s->v);
     free(s);
@@ -214,8 +209,7 @@ static void subject_free(reg_subject *s)
 
 static void schema_free(reg_schema *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     free(s->text);
     free(s->canonical);
     json_decref(s->json);
@@ -226,13 +220,11 @@ static void schema_free(reg_schema *s)
 static reg_subject *subject_get_or_add(rn_registry *r, const char *name)
 {
     size_t i = subject_pos(r, name);
-    if (i < r->nsubjects && !strcmp(r->subjects[i]->name, name))
-        return r->subjects[i];
+    if (i < r->nsubjects && !strcmp(r->subjects[i]->name, name)) return r->subjects[i];
     if (r->nsubjects == r->capsubjects) {
         size_t cap = r->capsubjects ? r->capsubjects * 2 : 16;
         reg_subject **n = realloc(r->subjects, cap * sizeof *n);
-        if (!n)
-            return NULL;
+        if (!n) return NULL;
         r->subjects = n;
         r->capsubjects = cap;
     }
@@ -252,11 +244,9 @@ static reg_subject *subject_get_or_add(rn_registry *r, const char *name)
 /* Drops a subject that has neither versions nor settings. */
 static void subject_gc(rn_registry *r, reg_subject *s)
 {
-    if (s->n || s->compat >= 0 || s->mode >= 0)
-        return;
+    if (s->n || s->compat >= 0 || s->mode >= 0) return;
     size_t i = subject_pos(r, s->name);
-    if (i >= r->nsubjects || r->subjects[i] != s)
-        return;
+    if (i >= r->nsubjects || r->subjects[i] != s) return;
     memmove(&r->subjects[i], &r->subjects[i + 1], (r->nsubjects - i - 1) * sizeof *r->subjects);
     r->nsubjects--;
     subject_free(s);
@@ -267,8 +257,7 @@ static int schema_insert(rn_registry *r, reg_schema *s)
     if (r->nschemas == r->capschemas) {
         size_t cap = r->capschemas ? r->capschemas * 2 : 16;
         reg_schema **n = realloc(r->schemas, cap * sizeof *n);
-        if (!n)
-            return RN_ENOMEM;
+        if (!n) return RN_ENOMEM;
         r->schemas = n;
         r->capschemas = cap;
     }
@@ -284,12 +273,10 @@ static int schema_insert(rn_registry *r, reg_schema *s)
 /* Reserves room for one more version (so publishing cannot fail after the commit). */
 static int version_reserve(reg_subject *s)
 {
-    if (s->n < s->cap)
-        return RN_OK;
+    if (s->n < s->cap) return RN_OK;
     size_t cap = s->cap ? s->cap * 2 : 4;
     reg_version *n = realloc(s->v, cap * sizeof *n);
-    if (!n)
-        return RN_ENOMEM;
+    if (!n) return RN_ENOMEM;
     s->v = n;
     s->cap = cap;
     return RN_OK;
@@ -308,8 +295,7 @@ static void version_insert(reg_subject *s, int version, int id, bool deleted)
 static void version_remove(rn_registry *r, reg_subject *s, size_t i)
 {
     reg_schema *sc = schema_by_id(r, s->v[i].id);
-    if (sc)
-        sc->nrefs--;
+    if (sc) sc->nrefs--;
     memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof *s->v);
     s->n--;
 }
@@ -389,14 +375,11 @@ static int prepare(const rn_reg_schema_in *in, prepared *p, rn_reg_err *e)
         return reg_fail(e, RN_REG_INVALID_SCHEMA,
                         "Schema references are not supported: put shared definitions under "
                         "\"$defs\" in the schema itself");
-    if (!in->schema || !*in->schema)
-        return reg_fail(e, RN_REG_INVALID_SCHEMA, "Empty schema");
+    if (!in->schema || !*in->schema) return reg_fail(e, RN_REG_INVALID_SCHEMA, "Empty schema");
     char detail[512];
     int rc = prepare_text(in->schema, true, p, detail, sizeof detail);
-    if (rc == RN_ENOMEM)
-        return no_memory(e);
-    if (rc)
-        return reg_fail(e, RN_REG_INVALID_SCHEMA, "Invalid schema: %s", detail);
+    if (rc == RN_ENOMEM) return no_memory(e);
+    if (rc) return reg_fail(e, RN_REG_INVALID_SCHEMA, "Invalid schema: %s", detail);
     return RN_OK;
 }
 
@@ -409,8 +392,7 @@ static bool same_schema(const reg_schema *s, const prepared *p)
  * addressed in a URL and would collide with the global settings row. */
 static int check_subject(const char *subject, rn_reg_err *e)
 {
-    if (!subject || !*subject)
-        return reg_fail(e, RN_REG_INVALID_SUBJECT, "Invalid subject: empty");
+    if (!subject || !*subject) return reg_fail(e, RN_REG_INVALID_SUBJECT, "Invalid subject: empty");
     for (const unsigned char *p = (const unsigned char *)subject; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return reg_fail(e, RN_REG_INVALID_SUBJECT,
@@ -463,8 +445,7 @@ int rn_reg_load_version(rn_registry *r, const char *subject, int version, int id
                           "%s: subject '%s' version %d names unknown schema id %d", r->path,
                           subject, version, id);
     reg_subject *s = subject_get_or_add(r, subject);
-    if (!s || version_reserve(s))
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!s || version_reserve(s)) return rn_err_set(err, RN_ENOMEM, "out of memory");
     version_insert(s, version, id, deleted);
     sc->nrefs++;
     return RN_OK;
@@ -486,8 +467,7 @@ int rn_reg_load_setting(rn_registry *r, const char *table, const char *subject, 
         return RN_OK;
     }
     reg_subject *s = subject_get_or_add(r, subject);
-    if (!s)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!s) return rn_err_set(err, RN_ENOMEM, "out of memory");
     if (config)
         s->compat = v;
     else
@@ -501,8 +481,7 @@ int rn_registry_open(const char *data_dir, rn_registry **out, rn_err *err)
 {
     *out = NULL;
     rn_registry *r = calloc(1, sizeof *r);
-    if (!r)
-        return rn_err_set(err, RN_ENOMEM, "out of memory");
+    if (!r) return rn_err_set(err, RN_ENOMEM, "out of memory");
     pthread_mutex_init(&r->wmu, NULL);
     pthread_rwlock_init(&r->lock, NULL);
     r->compat = RN_COMPAT_BACKWARD;
@@ -531,8 +510,7 @@ int rn_registry_open(const char *data_dir, rn_registry **out, rn_err *err)
 
 void rn_registry_close(rn_registry *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     rn_reg_store_close(r);
     for (size_t i = 0; i < r->nsubjects; i++)
         subject_free(r->subjects[i]);
@@ -571,8 +549,7 @@ int rn_registry_get_schema(rn_registry *r, const char *subject, int version,
         goto out;
     }
     *out_compiled = sc->compiled;
-    if (out_id)
-        *out_id = sc->id;
+    if (out_id) *out_id = sc->id;
 out:
     pthread_rwlock_unlock(&r->lock);
     return rc;
@@ -611,8 +588,7 @@ static json_t *version_json(const char *subject, const reg_version *v, const reg
 /* Builds the result or reports out of memory. */
 static int result(json_t *j, json_t **out, rn_reg_err *e)
 {
-    if (!j)
-        return no_memory(e);
+    if (!j) return no_memory(e);
     *out = j;
     reg_ok(e);
     return RN_OK;
@@ -655,8 +631,7 @@ int rn_registry_get_version(rn_registry *r, const char *subject, int version, bo
     pthread_rwlock_rdlock(&r->lock);
     const reg_subject *s = subject_find(r, subject);
     const reg_version *v = version < 0 ? version_latest(s, deleted) : version_find(s, version);
-    if (v && v->deleted && !deleted)
-        v = NULL;
+    if (v && v->deleted && !deleted) v = NULL;
     if (!has_versions(s, deleted))
         rc = reg_fail(e, RN_REG_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
     else if (!v)
@@ -672,14 +647,12 @@ int rn_registry_lookup(rn_registry *r, const char *subject, const rn_reg_schema_
 {
     prepared p;
     int rc = prepare(in, &p, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     pthread_rwlock_rdlock(&r->lock);
     const reg_subject *s = subject_find(r, subject);
     const reg_version *found = NULL;
     for (size_t i = s ? s->n : 0; i-- > 0;) { /* the newest match */
-        if (s->v[i].deleted && !deleted)
-            continue;
+        if (s->v[i].deleted && !deleted) continue;
         if (same_schema(schema_by_id(r, s->v[i].id), &p)) {
             found = &s->v[i];
             break;
@@ -723,8 +696,7 @@ static int schema_refs(rn_registry *r, int id, bool deleted, bool versions, json
             const reg_subject *s = r->subjects[i];
             bool listed = false;
             for (size_t j = 0; j < s->n; j++) {
-                if (s->v[j].id != id || (s->v[j].deleted && !deleted))
-                    continue;
+                if (s->v[j].id != id || (s->v[j].deleted && !deleted)) continue;
                 if (versions)
                     json_array_append_new(arr, json_pack("{s:s, s:i}", "subject", s->name,
                                                          "version", s->v[j].version));
@@ -757,16 +729,13 @@ static int compat_against(const rn_registry *r, const reg_subject *s, const reg_
                           rn_compat_level level, const prepared *p, json_t *messages)
 {
     size_t n = 0, cap = s ? s->n : 0;
-    if (only)
-        cap = 1;
-    if (!cap)
-        return 1;
+    if (only) cap = 1;
+    if (!cap) return 1;
     const json_t **old = malloc(cap * sizeof *old);
     int *vers = malloc(cap * sizeof *vers);
     int ok = 0;
     if (!old || !vers) {
-        if (messages)
-            json_array_append_new(messages, json_string("out of memory"));
+        if (messages) json_array_append_new(messages, json_string("out of memory"));
         goto out;
     }
     if (only) {
@@ -774,8 +743,7 @@ static int compat_against(const rn_registry *r, const reg_subject *s, const reg_
         vers[n++] = only->version;
     } else {
         for (size_t i = 0; i < s->n; i++) {
-            if (s->v[i].deleted)
-                continue;
+            if (s->v[i].deleted) continue;
             old[n] = schema_by_id(r, s->v[i].id)->json;
             vers[n++] = s->v[i].version;
         }
@@ -797,8 +765,7 @@ static void join_messages(const json_t *msgs, char *buf, size_t len)
     {
         int w =
             snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? "; " : "", json_string_value(m));
-        if (w < 0 || (n += (size_t)w) >= len)
-            break;
+        if (w < 0 || (n += (size_t)w) >= len) break;
     }
 }
 
@@ -808,8 +775,7 @@ int rn_registry_check(rn_registry *r, const char *subject, int version, const rn
     prepared p;
     int rc = prepare(in, &p, e);
     if (rc) {
-        if (!verbose || !e || e->error_code != RN_REG_INVALID_SCHEMA)
-            return rc;
+        if (!verbose || !e || e->error_code != RN_REG_INVALID_SCHEMA) return rc;
         return result(json_pack("{s:b, s:[s]}", "is_compatible", 0, "messages", e->message), out,
                       e);
     }
@@ -823,8 +789,7 @@ int rn_registry_check(rn_registry *r, const char *subject, int version, const rn
         ok = compat_against(r, s, NULL, level, &p, msgs);
     } else {
         const reg_version *v = version < 0 ? version_latest(s, false) : version_find(s, version);
-        if (v && v->deleted)
-            v = NULL;
+        if (v && v->deleted) v = NULL;
         if (v)
             ok = compat_against(r, s, v, level, &p, msgs);
         else if (version > 0)
@@ -837,8 +802,7 @@ int rn_registry_check(rn_registry *r, const char *subject, int version, const rn
         return rc;
     }
     json_t *res = json_pack("{s:b}", "is_compatible", ok);
-    if (res && verbose)
-        json_object_set(res, "messages", msgs);
+    if (res && verbose) json_object_set(res, "messages", msgs);
     json_decref(msgs);
     return result(res, out, e);
 }
@@ -849,11 +813,9 @@ int rn_registry_register(rn_registry *r, const char *subject, const rn_reg_schem
                          int *out_id, rn_reg_err *e)
 {
     int rc = check_subject(subject, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     prepared p;
-    if ((rc = prepare(in, &p, e)))
-        return rc;
+    if ((rc = prepare(in, &p, e))) return rc;
     reg_schema *fresh = NULL;
     pthread_mutex_lock(&r->wmu);
     reg_subject *s = subject_find(r, subject);
@@ -871,8 +833,7 @@ int rn_registry_register(rn_registry *r, const char *subject, const rn_reg_schem
     }
     /* idempotent: an identical live version answers with its id */
     for (size_t i = s ? s->n : 0; i-- > 0;) {
-        if (s->v[i].deleted || !same_schema(schema_by_id(r, s->v[i].id), &p))
-            continue;
+        if (s->v[i].deleted || !same_schema(schema_by_id(r, s->v[i].id), &p)) continue;
         if (in->id >= 0 && in->id != s->v[i].id) {
             rc = reg_fail(e, RN_REG_ID_MISMATCH,
                           "Schema already registered with id %d instead of input id %d", s->v[i].id,
@@ -1011,8 +972,7 @@ int rn_registry_get_config(rn_registry *r, const char *subject, bool default_to_
     else
         *out = level_of(r, s);
     pthread_rwlock_unlock(&r->lock);
-    if (!rc)
-        reg_ok(e);
+    if (!rc) reg_ok(e);
     return rc;
 }
 
@@ -1028,8 +988,7 @@ int rn_registry_get_mode(rn_registry *r, const char *subject, bool default_to_gl
     else
         *out = mode_of(r, s);
     pthread_rwlock_unlock(&r->lock);
-    if (!rc)
-        reg_ok(e);
+    if (!rc) reg_ok(e);
     return rc;
 }
 
@@ -1045,8 +1004,7 @@ static int put_setting(rn_registry *r, bool config, const char *subject, int val
         pthread_rwlock_wrlock(&r->lock);
         s = subject_get_or_add(r, subject);
         pthread_rwlock_unlock(&r->lock);
-        if (!s)
-            return no_memory(e);
+        if (!s) return no_memory(e);
     } else if (subject) {
         s = subject_find(r, subject);
     }
@@ -1082,8 +1040,7 @@ int rn_registry_set_config(rn_registry *r, const char *subject, rn_compat_level 
 {
     if ((unsigned)level > RN_COMPAT_FULL_TRANSITIVE)
         return reg_fail(e, RN_REG_INVALID_COMPAT, "Invalid compatibility level");
-    if (subject && check_subject(subject, e))
-        return RN_EINVAL;
+    if (subject && check_subject(subject, e)) return RN_EINVAL;
     pthread_mutex_lock(&r->wmu);
     int rc = put_setting(r, true, subject, (int)level, e);
     pthread_mutex_unlock(&r->wmu);
@@ -1112,24 +1069,20 @@ int rn_registry_delete_config(rn_registry *r, const char *subject, rn_compat_lev
 int rn_registry_set_mode(rn_registry *r, const char *subject, rn_reg_mode mode, bool force,
                          rn_reg_err *e)
 {
-    if ((unsigned)mode > RN_MODE_IMPORT)
-        return reg_fail(e, RN_REG_INVALID_MODE, "Invalid mode");
-    if (subject && check_subject(subject, e))
-        return RN_EINVAL;
+    if ((unsigned)mode > RN_MODE_IMPORT) return reg_fail(e, RN_REG_INVALID_MODE, "Invalid mode");
+    if (subject && check_subject(subject, e)) return RN_EINVAL;
     pthread_mutex_lock(&r->wmu);
     int rc = RN_OK;
     if (mode == RN_MODE_IMPORT && !force) {
         bool any = false;
-        if (subject)
-            any = has_versions(subject_find(r, subject), true);
+        if (subject) any = has_versions(subject_find(r, subject), true);
         for (size_t i = 0; !subject && i < r->nsubjects && !any; i++)
             any = has_versions(r->subjects[i], true);
         if (any)
             rc = reg_fail(e, RN_REG_NOT_PERMITTED,
                           "Cannot import since found existing subjects (use force=true)");
     }
-    if (!rc)
-        rc = put_setting(r, false, subject, (int)mode, e);
+    if (!rc) rc = put_setting(r, false, subject, (int)mode, e);
     pthread_mutex_unlock(&r->wmu);
     if (!rc)
         RN_INFO("registry: mode of %s%s%s set to %s", subject ? "subject '" : "global",
@@ -1160,8 +1113,7 @@ int rn_registry_delete_subject(rn_registry *r, const char *subject, bool permane
     int rc;
     rn_err err;
     json_t *arr = json_array();
-    if (!arr)
-        return no_memory(e);
+    if (!arr) return no_memory(e);
     pthread_mutex_lock(&r->wmu);
     reg_subject *s = subject_find(r, subject);
     if (!has_versions(s, true)) {

@@ -43,8 +43,7 @@ static int run(rn_registry *r, const char *sql, const char *fmt, const void *con
     }
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(r, err, "write");
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_fail(r, err, "write");
     return RN_OK;
 }
 
@@ -59,8 +58,7 @@ static int begin(rn_registry *r, rn_err *err)
 
 static int commit(rn_registry *r, int rc, rn_err *err)
 {
-    if (rc == RN_OK)
-        return exec(r, "COMMIT", err) ? (exec(r, "ROLLBACK", NULL), RN_EIO) : RN_OK;
+    if (rc == RN_OK) return exec(r, "COMMIT", err) ? (exec(r, "ROLLBACK", NULL), RN_EIO) : RN_OK;
     exec(r, "ROLLBACK", NULL);
     return rc;
 }
@@ -89,8 +87,7 @@ static int load(rn_registry *r, rn_err *err)
                                 text ? text : "", err);
     }
     sqlite3_finalize(st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (sqlite3_prepare_v2(r->db,
                            "SELECT subject, version, schema_id, deleted FROM versions "
                            "ORDER BY subject, version",
@@ -102,8 +99,7 @@ static int load(rn_registry *r, rn_err *err)
                                  sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) != 0, err);
     }
     sqlite3_finalize(st);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     static const char *const tables[][2] = {{"config", "SELECT subject, compatibility FROM config"},
                                             {"mode", "SELECT subject, mode FROM mode"}};
     for (int t = 0; t < 2 && rc == RN_OK; t++) {
@@ -144,15 +140,13 @@ int rn_reg_store_open(rn_registry *r, rn_err *err)
                   "CREATE TABLE IF NOT EXISTS mode(subject TEXT PRIMARY KEY, mode TEXT NOT NULL);"
                   "PRAGMA user_version=1;",
                   err);
-    if (rc == RN_OK)
-        rc = load(r, err);
+    if (rc == RN_OK) rc = load(r, err);
     return rc;
 }
 
 void rn_reg_store_close(rn_registry *r)
 {
-    if (r->db)
-        sqlite3_close(r->db);
+    if (r->db) sqlite3_close(r->db);
     r->db = NULL;
 }
 
@@ -162,8 +156,7 @@ int rn_reg_store_add_version(rn_registry *r, const reg_schema *s, bool new_schem
                              const char *subject, int version, rn_err *err)
 {
     int rc = begin(r, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (new_schema) {
         const void *a[] = {&s->id, "JSON", s->text};
         rc = run(r, "INSERT INTO schemas(id, schema_type, schema) VALUES(?, ?, ?)", "iss", a, err);
@@ -180,8 +173,7 @@ int rn_reg_store_soft_delete(rn_registry *r, const char *subject, int version, b
                              rn_err *err)
 {
     int rc = begin(r, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (version > 0) {
         const void *a[] = {subject, &version};
         rc = run(r, "UPDATE versions SET deleted=1 WHERE subject=? AND version=?", "si", a, err);
@@ -192,8 +184,7 @@ int rn_reg_store_soft_delete(rn_registry *r, const char *subject, int version, b
     if (rc == RN_OK && drop_settings) {
         const void *a[] = {subject};
         rc = run(r, "DELETE FROM config WHERE subject=?", "s", a, err);
-        if (rc == RN_OK)
-            rc = run(r, "DELETE FROM mode WHERE subject=?", "s", a, err);
+        if (rc == RN_OK) rc = run(r, "DELETE FROM mode WHERE subject=?", "s", a, err);
     }
     return commit(r, rc, err);
 }
@@ -201,8 +192,7 @@ int rn_reg_store_soft_delete(rn_registry *r, const char *subject, int version, b
 int rn_reg_store_hard_delete(rn_registry *r, const char *subject, int version, rn_err *err)
 {
     int rc = begin(r, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (version > 0) {
         const void *a[] = {subject, &version};
         rc = run(r, "DELETE FROM versions WHERE subject=? AND version=?", "si", a, err);
@@ -218,8 +208,7 @@ int rn_reg_store_put_setting(rn_registry *r, const char *table, const char *subj
 {
     bool config = !strcmp(table, "config");
     int rc = begin(r, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (value) {
         const void *a[] = {subject, value};
         rc = run(r,

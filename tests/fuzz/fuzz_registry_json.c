@@ -29,20 +29,17 @@ static void fuzz_http(const char *p, size_t n)
     if (!reg) {
         rn_err err;
         setenv("RUNNEL_LOG_LEVEL", "error", 0);
-        if (rn_registry_open(NULL, &reg, &err) != RN_OK)
-            abort();
+        if (rn_registry_open(NULL, &reg, &err) != RN_OK) abort();
     }
     char *buf = malloc(n + 1);
-    if (!buf)
-        return;
+    if (!buf) return;
     memcpy(buf, p, n);
     buf[n] = '\0';
     char *method = buf, *target = strchr(buf, '\n'), *body = NULL;
     if (target) {
         *target++ = '\0';
         body = strchr(target, '\n');
-        if (body)
-            *body++ = '\0';
+        if (body) *body++ = '\0';
     } else {
         target = "/subjects";
     }
@@ -54,8 +51,7 @@ static void fuzz_http(const char *p, size_t n)
                            .body_len = body ? n - (size_t)(body - buf) : 0};
     rn_http_response resp;
     if (rn_http_registry_handle(reg, &req, &resp)) {
-        if (resp.status < 200 || resp.status > 599 || !resp.body || !resp.content_type)
-            abort();
+        if (resp.status < 200 || resp.status > 599 || !resp.body || !resp.content_type) abort();
         free(resp.body);
     }
     free(buf);
@@ -63,8 +59,7 @@ static void fuzz_http(const char *p, size_t n)
 
 static void check_messages(int ok, const json_t *m)
 {
-    if (!ok && json_array_size(m) == 0)
-        abort();
+    if (!ok && json_array_size(m) == 0) abort();
     size_t i;
     const json_t *x;
     json_array_foreach(m, i, x) if (!json_is_string(x)) abort();
@@ -73,8 +68,7 @@ static void check_messages(int ok, const json_t *m)
 static void fuzz_compat(const char *p, size_t n)
 {
     const char *nul = memchr(p, '\0', n);
-    if (!nul)
-        return;
+    if (!nul) return;
     json_t *r = json_loadb(p, (size_t)(nul - p), JSON_DECODE_ANY, NULL);
     json_t *w = json_loadb(nul + 1, n - (size_t)(nul - p) - 1, JSON_DECODE_ANY, NULL);
     if (r && w) {
@@ -93,8 +87,7 @@ static void fuzz_compat(const char *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1 || size > 65536)
-        return 0;
+    if (size < 1 || size > 65536) return 0;
     if (data[0] % 2 == 0)
         fuzz_http((const char *)data + 1, size - 1);
     else

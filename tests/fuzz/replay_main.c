@@ -48,17 +48,14 @@ static int run_path(const char *path, int *count)
         return run_file(path);
     }
     DIR *d = opendir(path);
-    if (!d)
-        return -1;
+    if (!d) return -1;
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
+        if (e->d_name[0] == '.') continue;
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (run_path(sub, count))
-            rc = -1;
+        if (run_path(sub, count)) rc = -1;
     }
     closedir(d);
     return rc;
@@ -68,8 +65,7 @@ int main(int argc, char **argv)
 {
     int count = 0, rc = 0;
     for (int i = 1; i < argc; i++)
-        if (run_path(argv[i], &count))
-            rc = 1;
+        if (run_path(argv[i], &count)) rc = 1;
     printf("replayed %d inputs\n", count);
     return rc;
 }

@@ -11,8 +11,7 @@
 
 static char *cstr(rn_kreq *req, rn_kstr s)
 {
-    if (s.len < 0)
-        return NULL;
+    if (s.len < 0) return NULL;
     return rn_arena_strndup(&req->arena, s.p, (size_t)s.len);
 }
 
@@ -68,17 +67,16 @@ void rn_kafka_handle_create_topics(rn_kreq *req)
         if (ct->replication_factor > 1) {
             tr->error_code = RN_KERR_INVALID_REPLICATION_FACTOR;
             char m[160];
-            snprintf(m, sizeof m,
-                     "Replication factor %d is larger than the number of brokers (1)",
+            snprintf(m, sizeof m, "Replication factor %d is larger than the number of brokers (1)",
                      (int)ct->replication_factor);
             tr->error_message = kstr_dup(req, m);
             continue;
         }
         if (ct->num_partitions == 0 || ct->num_partitions < -1 || ct->assignments.n > 0) {
             tr->error_code = RN_KERR_INVALID_PARTITIONS;
-            tr->error_message = kstr_dup(req, ct->assignments.n > 0
-                                                  ? "Manual replica assignment is not supported"
-                                                  : "Number of partitions must be larger than 0");
+            tr->error_message =
+                kstr_dup(req, ct->assignments.n > 0 ? "Manual replica assignment is not supported"
+                                                    : "Number of partitions must be larger than 0");
             continue;
         }
         int nc = ct->configs.n > 0 ? ct->configs.n : 0;
@@ -86,32 +84,29 @@ void rn_kafka_handle_create_topics(rn_kreq *req)
         for (int c = 0; c < nc; c++) {
             kv[c].key = cstr(req, ct->configs.items[c].name);
             kv[c].value = cstr(req, ct->configs.items[c].value);
-            if (!kv[c].key)
-                kv[c].key = "";
+            if (!kv[c].key) kv[c].key = "";
         }
         int bad_config = 0;
         for (int c = 0; c < nc && !bad_config; c++)
-            if (rn_topic_config_validate(kv[c].key, kv[c].value, &err))
-                bad_config = 1;
+            if (rn_topic_config_validate(kv[c].key, kv[c].value, &err)) bad_config = 1;
         if (bad_config) {
             tr->error_code = RN_KERR_INVALID_CONFIG;
             tr->error_message = kstr_dup(req, err.msg);
             continue;
         }
         rn_topic *t = NULL;
-        int rc = rn_broker_topic_create(b, name, ct->num_partitions, kv, nc, rq.validate_only, &t,
-                                        &err);
+        int rc =
+            rn_broker_topic_create(b, name, ct->num_partitions, kv, nc, rq.validate_only, &t, &err);
         if (rc) {
             tr->error_code = rc == RN_EINVAL ? RN_KERR_INVALID_REQUEST : topic_err_code(rc);
             tr->error_message = kstr_dup(req, err.msg);
             continue;
         }
-        tr->num_partitions = t ? t->npartitions
-                               : (ct->num_partitions > 0 ? ct->num_partitions
-                                                         : b->cfg.num_partitions);
+        tr->num_partitions =
+            t ? t->npartitions
+              : (ct->num_partitions > 0 ? ct->num_partitions : b->cfg.num_partitions);
         tr->replication_factor = 1;
-        if (t)
-            memcpy(tr->topic_id.b, t->topic_id, 16);
+        if (t) memcpy(tr->topic_id.b, t->topic_id, 16);
     }
     rn_kmsg_create_topics_response_encode(&req->resp, req->api_version, &rs);
     rn_kreq_respond(req);
@@ -169,7 +164,8 @@ void rn_kafka_handle_create_partitions(rn_kreq *req)
         rn_kmsg_create_partitions_response_create_partitions_topic_result *r = &rs.results.items[i];
         rn_kmsg_create_partitions_response_create_partitions_topic_result_init(r);
         r->name = ct->name;
-        rn_topic *t = ct->name.len > 0 ? rn_broker_topic(b, ct->name.p, (size_t)ct->name.len) : NULL;
+        rn_topic *t =
+            ct->name.len > 0 ? rn_broker_topic(b, ct->name.p, (size_t)ct->name.len) : NULL;
         if (!t) {
             r->error_code = RN_KERR_UNKNOWN_TOPIC_OR_PARTITION;
             r->error_message = kstr_dup(req, "The topic does not exist.");
@@ -182,8 +178,8 @@ void rn_kafka_handle_create_partitions(rn_kreq *req)
         }
         int rc = rn_broker_topic_add_partitions(b, t, ct->count, rq.validate_only, &err);
         if (rc) {
-            r->error_code = rc == RN_EINVAL ? RN_KERR_INVALID_PARTITIONS
-                                            : RN_KERR_KAFKA_STORAGE_ERROR;
+            r->error_code =
+                rc == RN_EINVAL ? RN_KERR_INVALID_PARTITIONS : RN_KERR_KAFKA_STORAGE_ERROR;
             r->error_message = kstr_dup(req, err.msg);
         }
     }
@@ -215,7 +211,8 @@ void rn_kafka_handle_delete_records(rn_kreq *req)
         tr->partitions.n = np;
         tr->partitions.items =
             rn_arena_alloc(&req->arena, (size_t)(np ? np : 1) * sizeof *tr->partitions.items);
-        rn_topic *t = dt->name.len > 0 ? rn_broker_topic(b, dt->name.p, (size_t)dt->name.len) : NULL;
+        rn_topic *t =
+            dt->name.len > 0 ? rn_broker_topic(b, dt->name.p, (size_t)dt->name.len) : NULL;
         for (int j = 0; j < np; j++) {
             rn_kmsg_delete_records_request_delete_records_partition *dp = &dt->partitions.items[j];
             rn_kmsg_delete_records_response_delete_records_partition_result *pr =
@@ -233,8 +230,7 @@ void rn_kafka_handle_delete_records(rn_kreq *req)
                 pr->error_code = RN_KERR_OFFSET_OUT_OF_RANGE;
                 continue;
             }
-            if (off > rn_partition_log_start(part) &&
-                rn_partition_delete_before(part, off, &err)) {
+            if (off > rn_partition_log_start(part) && rn_partition_delete_before(part, off, &err)) {
                 pr->error_code = RN_KERR_KAFKA_STORAGE_ERROR;
                 continue;
             }
@@ -273,7 +269,8 @@ void rn_kafka_handle_offset_for_leader_epoch(rn_kreq *req)
         rn_topic *t =
             qt->topic.len > 0 ? rn_broker_topic(b, qt->topic.p, (size_t)qt->topic.len) : NULL;
         for (int j = 0; j < np; j++) {
-            rn_kmsg_offset_for_leader_epoch_response_epoch_end_offset *pr = &tr->partitions.items[j];
+            rn_kmsg_offset_for_leader_epoch_response_epoch_end_offset *pr =
+                &tr->partitions.items[j];
             rn_kmsg_offset_for_leader_epoch_response_epoch_end_offset_init(pr);
             int32_t p = qt->partitions.items[j].partition;
             pr->partition = p;

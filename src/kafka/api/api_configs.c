@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RESOURCE_TOPIC 2
-#define RESOURCE_BROKER 4
+#define RESOURCE_TOPIC       2
+#define RESOURCE_BROKER      4
 #define SOURCE_DYNAMIC_TOPIC 1
 #define SOURCE_STATIC_BROKER 4
-#define SOURCE_DEFAULT 5
-#define CONFIG_TYPE_STRING 2
-#define CONFIG_TYPE_INT 3
-#define CONFIG_TYPE_LONG 5
+#define SOURCE_DEFAULT       5
+#define CONFIG_TYPE_STRING   2
+#define CONFIG_TYPE_INT      3
+#define CONFIG_TYPE_LONG     5
 
 static rn_kstr kstr_dup(rn_kreq *req, const char *s)
 {
@@ -26,11 +26,9 @@ static rn_kstr kstr_dup(rn_kreq *req, const char *s)
 static int wanted(const rn_kmsg_describe_configs_request_describe_configs_resource *r,
                   const char *key)
 {
-    if (r->configuration_keys.n < 0)
-        return 1;
+    if (r->configuration_keys.n < 0) return 1;
     for (int i = 0; i < r->configuration_keys.n; i++)
-        if (rn_kstr_eq(r->configuration_keys.items[i], key))
-            return 1;
+        if (rn_kstr_eq(r->configuration_keys.items[i], key)) return 1;
     return 0;
 }
 
@@ -50,8 +48,7 @@ static void add_reject_entry(void *arg, const char *type, uint64_t n)
     char name[300], val[32];
     snprintf(name, sizeof name, "runnel.validation.rejected%s%s", type ? "." : "",
              type ? type : "");
-    if (!wanted(c->q, name))
-        return;
+    if (!wanted(c->q, name)) return;
     if (c->r->configs.n == c->cap) {
         int cap = c->cap * 2 + 8;
         void *items = rn_arena_alloc(&c->req->arena, (size_t)cap * sizeof *c->r->configs.items);
@@ -84,14 +81,13 @@ static void describe_topic(rn_kreq *req, rn_topic *t,
     for (int i = 0; i < nk; i++) {
         const char *doc;
         const char *key = rn_topic_config_key_at(i, &doc);
-        if (!wanted(q, key))
-            continue;
+        if (!wanted(q, key)) continue;
         rn_kmsg_describe_configs_response_describe_configs_resource_result *c =
             &r->configs.items[r->configs.n++];
         rn_kmsg_describe_configs_response_describe_configs_resource_result_init(c);
         char val[128];
-        int overridden = rn_topic_config_value(&b->cfg, t->configs, t->nconfigs, key, val,
-                                               sizeof val);
+        int overridden =
+            rn_topic_config_value(&b->cfg, t->configs, t->nconfigs, key, val, sizeof val);
         c->name = rn_kstr_c(key);
         c->value = kstr_dup(req, val);
         c->read_only = false;
@@ -112,9 +108,9 @@ static void describe_broker(rn_kreq *req,
 {
     rn_broker *b = rn_kreq_broker(req);
     char v[8][64];
-    const char *keys[8] = {"auto.create.topics.enable", "num.partitions", "log.retention.ms",
-                           "log.retention.bytes", "log.segment.bytes", "message.max.bytes",
-                           "socket.request.max.bytes", "log.roll.ms"};
+    const char *keys[8] = {"auto.create.topics.enable", "num.partitions",    "log.retention.ms",
+                           "log.retention.bytes",       "log.segment.bytes", "message.max.bytes",
+                           "socket.request.max.bytes",  "log.roll.ms"};
     snprintf(v[0], 64, "%s", b->cfg.auto_create_topics ? "true" : "false");
     snprintf(v[1], 64, "%d", (int)b->cfg.num_partitions);
     snprintf(v[2], 64, "%lld", (long long)b->cfg.log_defaults.retention_ms);
@@ -126,8 +122,7 @@ static void describe_broker(rn_kreq *req,
     r->configs.items = rn_arena_alloc(&req->arena, 8 * sizeof *r->configs.items);
     r->configs.n = 0;
     for (int i = 0; i < 8; i++) {
-        if (!wanted(q, keys[i]))
-            continue;
+        if (!wanted(q, keys[i])) continue;
         rn_kmsg_describe_configs_response_describe_configs_resource_result *c =
             &r->configs.items[r->configs.n++];
         rn_kmsg_describe_configs_response_describe_configs_resource_result_init(c);
@@ -155,7 +150,8 @@ void rn_kafka_handle_describe_configs(rn_kreq *req)
     rs.results.n = n;
     rs.results.items = rn_arena_alloc(&req->arena, (size_t)(n ? n : 1) * sizeof *rs.results.items);
     for (int i = 0; i < n; i++) {
-        const rn_kmsg_describe_configs_request_describe_configs_resource *q = &rq.resources.items[i];
+        const rn_kmsg_describe_configs_request_describe_configs_resource *q =
+            &rq.resources.items[i];
         rn_kmsg_describe_configs_response_describe_configs_result *r = &rs.results.items[i];
         rn_kmsg_describe_configs_response_describe_configs_result_init(r);
         r->resource_type = q->resource_type;
@@ -184,14 +180,12 @@ void rn_kafka_handle_describe_configs(rn_kreq *req)
 /* Result of altering one resource. */
 static void alter_result(rn_kreq *req, int16_t *code, rn_kstr *msg, int rc, const rn_err *err)
 {
-    if (rc == RN_OK)
-        return;
+    if (rc == RN_OK) return;
     *code = rc == RN_EINVAL ? RN_KERR_INVALID_CONFIG : RN_KERR_KAFKA_STORAGE_ERROR;
     *msg = kstr_dup(req, err->msg);
 }
 
-static rn_topic *alter_target(rn_kreq *req, int8_t type, rn_kstr name, int16_t *code,
-                              rn_kstr *msg)
+static rn_topic *alter_target(rn_kreq *req, int8_t type, rn_kstr name, int16_t *code, rn_kstr *msg)
 {
     if (type != RESOURCE_TOPIC) {
         *code = RN_KERR_INVALID_REQUEST;
@@ -235,15 +229,13 @@ void rn_kafka_handle_alter_configs(rn_kreq *req)
         r->resource_name = q->resource_name;
         rn_topic *t = alter_target(req, q->resource_type, q->resource_name, &r->error_code,
                                    &r->error_message);
-        if (!t)
-            continue;
+        if (!t) continue;
         /* AlterConfigs replaces the whole set of overrides. */
         int nc = q->configs.n > 0 ? q->configs.n : 0;
         rn_config_kv *kv = rn_arena_alloc(&req->arena, (size_t)(nc ? nc : 1) * sizeof *kv);
         int m = 0;
         for (int c = 0; c < nc; c++) {
-            if (q->configs.items[c].value.len < 0)
-                continue; /* null value: back to the default */
+            if (q->configs.items[c].value.len < 0) continue; /* null value: back to the default */
             kv[m].key = cstr(req, q->configs.items[c].name);
             kv[m].value = cstr(req, q->configs.items[c].value);
             m++;
@@ -259,8 +251,8 @@ void rn_kafka_handle_incremental_alter_configs(rn_kreq *req)
 {
     rn_kmsg_incremental_alter_configs_request rq;
     rn_err err;
-    if (rn_kmsg_incremental_alter_configs_request_decode(&req->body, req->api_version,
-                                                         &req->arena, &rq, &err)) {
+    if (rn_kmsg_incremental_alter_configs_request_decode(&req->body, req->api_version, &req->arena,
+                                                         &rq, &err)) {
         rn_kreq_fail(req, "%s", err.msg);
         return;
     }
@@ -271,7 +263,8 @@ void rn_kafka_handle_incremental_alter_configs(rn_kreq *req)
     rs.responses.items =
         rn_arena_alloc(&req->arena, (size_t)(n ? n : 1) * sizeof *rs.responses.items);
     for (int i = 0; i < n; i++) {
-        rn_kmsg_incremental_alter_configs_request_alter_configs_resource *q = &rq.resources.items[i];
+        rn_kmsg_incremental_alter_configs_request_alter_configs_resource *q =
+            &rq.resources.items[i];
         rn_kmsg_incremental_alter_configs_response_alter_configs_resource_response *r =
             &rs.responses.items[i];
         rn_kmsg_incremental_alter_configs_response_alter_configs_resource_response_init(r);
@@ -279,8 +272,7 @@ void rn_kafka_handle_incremental_alter_configs(rn_kreq *req)
         r->resource_name = q->resource_name;
         rn_topic *t = alter_target(req, q->resource_type, q->resource_name, &r->error_code,
                                    &r->error_message);
-        if (!t)
-            continue;
+        if (!t) continue;
         /* Start from the current overrides and apply SET (0) / DELETE (1). */
         int nc = q->configs.n > 0 ? q->configs.n : 0;
         int cap = t->nconfigs + nc;
@@ -294,19 +286,16 @@ void rn_kafka_handle_incremental_alter_configs(rn_kreq *req)
             int8_t op = q->configs.items[c].config_operation;
             int at = -1;
             for (int j = 0; j < m; j++)
-                if (key && !strcmp(kv[j].key, key))
-                    at = j;
+                if (key && !strcmp(kv[j].key, key)) at = j;
             if (!key) {
                 rc = rn_err_set(&err, RN_EINVAL, "null config name");
             } else if (op == 0) {
                 char *val = cstr(req, q->configs.items[c].value);
-                if (at < 0)
-                    at = m++;
+                if (at < 0) at = m++;
                 kv[at].key = key;
                 kv[at].value = val;
             } else if (op == 1) {
-                if (at >= 0)
-                    kv[at] = kv[--m];
+                if (at >= 0) kv[at] = kv[--m];
             } else {
                 rc = rn_err_set(&err, RN_EINVAL,
                                 "APPEND and SUBTRACT apply to list configs; %s is not a list", key);

@@ -16,15 +16,15 @@ static int16_t offset_for_time(rn_partition *part, int64_t ts, int64_t *offset, 
     *found_ts = -1;
     if (rn_partition_offset_for_time(part, ts, &off, &bts, &err))
         return RN_KERR_KAFKA_STORAGE_ERROR;
-    if (off < 0)
-        return 0;
+    if (off < 0) return 0;
     /* Refine within the batch: records are not necessarily in timestamp order. */
     rn_buf data = {0};
     int16_t code = 0;
     if (rn_partition_read(part, off, 1, &data, &err) == RN_OK && data.len > 0) {
         size_t blen = rn_batch_total_size(data.p, data.len);
         rn_record_iter it;
-        if (blen && blen <= data.len && rn_record_iter_init(&it, data.p, blen, 64u << 20, &err) == RN_OK) {
+        if (blen && blen <= data.len &&
+            rn_record_iter_init(&it, data.p, blen, 64u << 20, &err) == RN_OK) {
             rn_record rec;
             while (rn_record_iter_next(&it, &rec, &err) == 1) {
                 if (rec.offset >= off && rec.timestamp >= ts) {
@@ -49,8 +49,7 @@ void rn_kafka_handle_list_offsets(rn_kreq *req)
     rn_broker *b = rn_kreq_broker(req);
     rn_kmsg_list_offsets_request rq;
     rn_err err;
-    if (rn_kmsg_list_offsets_request_decode(&req->body, req->api_version, &req->arena, &rq,
-                                            &err)) {
+    if (rn_kmsg_list_offsets_request_decode(&req->body, req->api_version, &req->arena, &rq, &err)) {
         rn_kreq_fail(req, "%s", err.msg);
         return;
     }
@@ -68,7 +67,8 @@ void rn_kafka_handle_list_offsets(rn_kreq *req)
         tr->partitions.n = np;
         tr->partitions.items =
             rn_arena_alloc(&req->arena, (size_t)(np ? np : 1) * sizeof *tr->partitions.items);
-        rn_topic *t = qt->name.len > 0 ? rn_broker_topic(b, qt->name.p, (size_t)qt->name.len) : NULL;
+        rn_topic *t =
+            qt->name.len > 0 ? rn_broker_topic(b, qt->name.p, (size_t)qt->name.len) : NULL;
         for (int j = 0; j < np; j++) {
             rn_kmsg_list_offsets_request_list_offsets_partition *qp = &qt->partitions.items[j];
             rn_kmsg_list_offsets_response_list_offsets_partition_response *pr =

@@ -17,8 +17,7 @@ static void fill_topic(rn_kreq *req, rn_kmsg_metadata_response_metadata_response
     rn_kmsg_metadata_response_metadata_response_topic_init(out);
     out->name = name;
     out->error_code = error;
-    if (!t)
-        return;
+    if (!t) return;
     memcpy(out->topic_id.b, t->topic_id, 16);
     out->partitions.n = t->npartitions;
     out->partitions.items =
@@ -70,8 +69,8 @@ void rn_kafka_handle_metadata(rn_kreq *req)
         for (int i = 0; i < b->ntopics; i++)
             fill_topic(req, &rs.topics.items[i], b->topics[i], rn_kstr_c(b->topics[i]->name), 0);
     } else {
-        int allow_create = b->cfg.auto_create_topics &&
-                           (req->api_version < 4 || rq.allow_auto_topic_creation);
+        int allow_create =
+            b->cfg.auto_create_topics && (req->api_version < 4 || rq.allow_auto_topic_creation);
         rs.topics.n = rq.topics.n;
         rs.topics.items = rn_arena_alloc(&req->arena, (size_t)(rq.topics.n ? rq.topics.n : 1) *
                                                           sizeof *rs.topics.items);

@@ -8,8 +8,7 @@ void rn_kafka_handle_api_versions(rn_kreq *req)
 {
     rn_kmsg_api_versions_request rq;
     rn_err err;
-    if (rn_kmsg_api_versions_request_decode(&req->body, req->api_version, &req->arena, &rq,
-                                            &err)) {
+    if (rn_kmsg_api_versions_request_decode(&req->body, req->api_version, &req->arena, &rq, &err)) {
         rn_kreq_fail(req, "%s", err.msg);
         return;
     }

@@ -54,8 +54,7 @@ static void bad(const char *reader, const char *writer, const char *rule, const 
     json_array_foreach(m, i, x)
     {
         const char *t = json_string_value(x);
-        if (strstr(t, rule) && (!path || !strncmp(t, path, strlen(path))))
-            found = true;
+        if (strstr(t, rule) && (!path || !strncmp(t, path, strlen(path)))) found = true;
     }
     cr_expect(found, "no message with rule %s at %s in %s", rule, path ? path : "(any)", s);
     free(s);
